@@ -1,0 +1,161 @@
+"""Training recipes, one per shipped model (PyTorch, CPU, one thread).
+
+Every recipe returns ``(arrays, architecture, metrics)``; :func:`labctl.training.train`
+writes them with the manifest.  Sizes are small on purpose: each model trains in a
+few minutes on one core and its inference is dominated by matrix products.
+Images are scaled to [0, 1] for the VAEs and classifiers and to [-1, 1] for the GANs
+and the diffusion models.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from labctl.models.datasets import load_dataset
+from labctl.models.schedule import cosine_alpha_bar
+from labctl.training.nets import MLP, chain
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How to train one named model."""
+
+    kind: str            # 'vae' | 'gan' | 'diffusion' | 'classifier'
+    dataset: str         # 'fashion-mnist' | 'digits'
+    epochs: int          # default number of passes over the training split
+    run: Callable        # run(recipe, x [N, D] float32 tensor, labels, epochs, gen) -> (arrays, arch, metrics)
+    sizes: tuple = ()    # hidden sizes
+    latent: int = 0
+    batch: int = 128
+    lr: float = 1e-3
+
+
+def _batches(n: int, batch: int, gen: torch.Generator):
+    order = torch.randperm(n, generator=gen)
+    for start in range(0, n, batch):
+        yield order[start:start + batch]
+
+
+def train_classifier(r: Recipe, x, labels, epochs, gen):
+    """MLP classifier, cross-entropy, Adam; reports held-out accuracy."""
+    dim = x.shape[1]
+    spec = chain("fc", [dim, *r.sizes, 10], "relu", "none")
+    net = MLP(spec)
+    opt = torch.optim.Adam(net.parameters(), lr=r.lr)
+    for _ in range(epochs):
+        for idx in _batches(len(x), r.batch, gen):
+            loss = F.cross_entropy(net(x[idx]), labels[idx])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    test = load_dataset(r.dataset, "test")
+    xt = torch.from_numpy(test.images.reshape(len(test.images), -1).astype(np.float32) / 255.0)
+    with torch.no_grad():
+        acc = (net(xt).argmax(1).numpy() == test.labels).mean()
+    arch = {"kind": "classifier", "layers": spec, "input_range": [0.0, 1.0], "classes": 10}
+    return net.arrays(), arch, {"final_loss": loss.item(), "test_accuracy": float(acc)}
+
+
+def train_vae(r: Recipe, x, labels, epochs, gen):
+    """VAE (Kingma & Welling 2014): Bernoulli likelihood (BCE), Gaussian latent, KL term.
+
+    Only the decoder ships; the encoder exists for training.
+    """
+    dim = x.shape[1]
+    enc = MLP(chain("enc", [dim, *r.sizes[::-1], 2 * r.latent], "relu", "none"))
+    dec_spec = chain("dec", [r.latent, *r.sizes, dim], "relu", "sigmoid")
+    dec = MLP(dec_spec)
+    opt = torch.optim.Adam([*enc.parameters(), *dec.parameters()], lr=r.lr)
+    for _ in range(epochs):
+        for idx in _batches(len(x), r.batch, gen):
+            mu, logvar = enc(x[idx]).chunk(2, dim=1)
+            z = mu + torch.exp(0.5 * logvar) * torch.randn(mu.shape, generator=gen)
+            recon = F.binary_cross_entropy(dec(z), x[idx], reduction="sum") / len(idx)
+            kl = -0.5 * torch.sum(1 + logvar - mu ** 2 - logvar.exp()) / len(idx)
+            loss = recon + kl
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    arch = {"kind": "vae", "layers": dec_spec, "latent_dim": r.latent, "output_range": [0.0, 1.0]}
+    return dec.arrays(), arch, {"final_loss_nats_per_image": loss.item(),
+                                "final_recon_nats_per_image": recon.item(), "final_kl_nats": kl.item()}
+
+
+def train_gan(r: Recipe, x, labels, epochs, gen):
+    """GAN (Goodfellow et al. 2014), non-saturating loss, Adam(2e-4, beta1 = 0.5)."""
+    dim = x.shape[1]
+    x = x * 2 - 1
+    g_spec = chain("gen", [r.latent, *r.sizes, dim], "leaky_relu", "tanh")
+    g = MLP(g_spec)
+    d = MLP(chain("dis", [dim, *r.sizes[::-1], 1], "leaky_relu", "none"))
+    opt_g = torch.optim.Adam(g.parameters(), lr=r.lr, betas=(0.5, 0.999))
+    opt_d = torch.optim.Adam(d.parameters(), lr=r.lr, betas=(0.5, 0.999))
+    bce = nn.BCEWithLogitsLoss()
+    for _ in range(epochs):
+        for idx in _batches(len(x), r.batch, gen):
+            n = len(idx)
+            fake = g(torch.randn((n, r.latent), generator=gen))
+            loss_d = bce(d(x[idx]), torch.full((n, 1), 0.9)) + bce(d(fake.detach()), torch.zeros(n, 1))
+            opt_d.zero_grad()
+            loss_d.backward()
+            opt_d.step()
+            loss_g = bce(d(fake), torch.ones(n, 1))
+            opt_g.zero_grad()
+            loss_g.backward()
+            opt_g.step()
+    arch = {"kind": "gan", "layers": g_spec, "latent_dim": r.latent, "output_range": [-1.0, 1.0]}
+    return g.arrays(), arch, {"final_loss_d": loss_d.item(), "final_loss_g": loss_g.item()}
+
+
+#: Diffusion settings shared by the digits and fashion models.
+DIFFUSION_T = 100
+DIFFUSION_SAMPLING_STEPS = 25
+
+
+def train_diffusion(r: Recipe, x, labels, epochs, gen):
+    """DDPM epsilon-prediction (Ho et al. 2020, simple loss) with an MLP denoiser.
+
+    Cosine schedule with T = 100; every hidden layer gets a learned per-timestep bias.
+    """
+    dim = x.shape[1]
+    x = x * 2 - 1
+    spec = chain("den", [dim, *r.sizes, dim], "silu", "none")
+    time_layers = tuple(s["name"] for s in spec[:-1])
+    net = MLP(spec, time_layers=time_layers, timesteps=DIFFUSION_T)
+    ab = torch.from_numpy(cosine_alpha_bar(DIFFUSION_T)).float()
+    opt = torch.optim.Adam(net.parameters(), lr=r.lr)
+    steps_total = epochs * math.ceil(len(x) / r.batch)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, steps_total)
+    for _ in range(epochs):
+        for idx in _batches(len(x), r.batch, gen):
+            t = torch.randint(0, DIFFUSION_T, (len(idx),), generator=gen)
+            eps = torch.randn(x[idx].shape, generator=gen)
+            a = ab[t][:, None]
+            loss = F.mse_loss(net(a.sqrt() * x[idx] + (1 - a).sqrt() * eps, t), eps)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+    arch = {"kind": "diffusion", "layers": spec, "time_layers": list(time_layers),
+            "timesteps": DIFFUSION_T, "schedule": "cosine", "sampling": "ddim",
+            "sampling_steps": DIFFUSION_SAMPLING_STEPS, "output_range": [-1.0, 1.0]}
+    return net.arrays(), arch, {"final_mse": loss.item()}
+
+
+RECIPES: dict[str, Recipe] = {
+    "fashion-classifier": Recipe("classifier", "fashion-mnist", 8, train_classifier, (256, 128)),
+    "digits-classifier": Recipe("classifier", "digits", 60, train_classifier, (128, 64), batch=64),
+    "fashion-vae": Recipe("vae", "fashion-mnist", 15, train_vae, (256, 512), latent=16),
+    "digits-vae": Recipe("vae", "digits", 300, train_vae, (128, 256), latent=8, batch=64),
+    "digits-gan": Recipe("gan", "digits", 400, train_gan, (128, 256), latent=16, batch=64, lr=2e-4),
+    "fashion-gan": Recipe("gan", "fashion-mnist", 15, train_gan, (256, 512), latent=32, lr=2e-4),
+    "digits-diffusion": Recipe("diffusion", "digits", 1500, train_diffusion, (256, 256, 256), batch=128),
+    "fashion-diffusion": Recipe("diffusion", "fashion-mnist", 20, train_diffusion, (512, 512, 512), batch=128),
+}

@@ -1,0 +1,162 @@
+"""An IM/DD link: edge-node transmitter -> fibre spans (+ EDFAs) -> receiver.
+
+Chain (every stage one device model of this package, all at the simulation
+rate fs = baud * sps)::
+
+    bits -> Gray PAM symbols -> DAC codes (full-scale PAM levels, NRZ at sps)
+         -> DAC.to_volts -> DriverAmp -> MZM (laser field, quadrature bias)
+         -> [Fibre -> EDFA?] per span -> VOA to the received power ROP
+         -> Photodiode+TIA -> scope ADC (auto-ranged to the signal) -> codes
+         -> reference receiver (symbol-centre sampling, data-aided thresholds)
+
+Vectorised over wavelengths: ``Link.transmit_fields`` keeps fields as
+[wavelengths, samples]; the single-wavelength BER run uses one row.
+
+Determinism: all randomness comes from ``Streams(seed)`` with one stream per
+device ("bits", "dac", "laser", "edfa", span index, "pd", "adc"), so one seed
+gives bit-identical ADC codes on every run; different seeds give different
+noise.  Each noise source is switched through its device's ``noise`` field
+(``LinkConfig.noiseless()`` switches all off).
+
+The DAC and scope run at fs = baud * sps here (their ``sample_rate`` is
+replaced accordingly), i.e. an AWG/scope clocked synchronously at an integer
+number of samples per symbol; the instruments' own rates matter in the
+simulated bench (sim_backends.table), not in this reference link.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sim_backends.physics import pam, units
+from sim_backends.physics.adc import ADC
+from sim_backends.physics.dac import DAC
+from sim_backends.physics.driver_amp import DriverAmp
+from sim_backends.physics.edfa import EDFA
+from sim_backends.physics.fibre import Fibre
+from sim_backends.physics.laser import Laser
+from sim_backends.physics.mzm import MZM
+from sim_backends.physics.photodiode import Photodiode
+from sim_backends.physics.streams import Streams
+
+
+@dataclass(frozen=True)
+class LinkConfig:
+    """Everything that defines one link run (SI units, rop in dBm)."""
+
+    format: str = "pam4"
+    baud: float = 10e9                 # symbols/s
+    sps: int = 2                       # samples per symbol
+    symbols: int = 262144
+    rop_dbm: float | None = -12.0      # received optical power at the PD; None = no VOA
+    spans: tuple = (Fibre(length=20e3),)
+    edfa: EDFA | None = None           # amplifier after every span (None = unamplified)
+    laser: Laser = field(default_factory=Laser)
+    dac: DAC = field(default_factory=lambda: DAC(vpp=0.25))  # AWG amplitude setting
+    driver: DriverAmp = field(default_factory=DriverAmp)
+    mzm: MZM = field(default_factory=MZM)
+    pd: Photodiode = field(default_factory=Photodiode)
+    adc: ADC = field(default_factory=ADC)
+    adc_autorange: bool = True         # set range/offset to the signal as a scope autoscale
+
+    @property
+    def fs(self) -> float:
+        return self.baud * self.sps
+
+    @property
+    def length(self) -> float:
+        return float(sum(s.length for s in self.spans))
+
+    def noiseless(self) -> "LinkConfig":
+        """The same link with every noise source switched off."""
+        r = dataclasses.replace
+        return r(self, laser=r(self.laser, noise=False), dac=r(self.dac, noise=False),
+                 pd=r(self.pd, noise=False), adc=r(self.adc, noise=False),
+                 edfa=r(self.edfa, noise=False) if self.edfa else None)
+
+
+@dataclass
+class LinkResult:
+    ber: float
+    ber_ci95: tuple
+    bit_errors: int
+    bits: int
+    snr_db: float
+    rop_dbm: float | None
+    seed: int
+    codes: np.ndarray = field(repr=False)
+    adc: ADC = field(repr=False)
+
+    def summary(self) -> dict:
+        """JSON-ready scalars."""
+        return {"ber": self.ber, "ber_ci95": list(self.ber_ci95), "bit_errors": self.bit_errors,
+                "bits": self.bits, "snr_db": self.snr_db, "rop_dbm": self.rop_dbm, "seed": self.seed,
+                "adc_range_v": self.adc.range, "adc_offset_v": self.adc.offset}
+
+    def to_json(self) -> str:
+        return json.dumps(self.summary())
+
+
+def dac_codes(symbols, fmt: str, dac: DAC, sps: int) -> np.ndarray:
+    """PAM level indices -> DAC codes spanning the full scale, held sps samples:
+    code(i) = round(i (2**bits - 1) / (M - 1))."""
+    m = pam.order(fmt)
+    levels = np.rint(np.arange(m) * dac.max_code / (m - 1)).astype(np.uint16)
+    return np.repeat(levels[np.asarray(symbols)], sps)
+
+
+def transmit_fields(cfg: LinkConfig, codes, streams: Streams, wavelengths=None) -> np.ndarray:
+    """Codes [samples] -> modulated field [1, samples] after the MZM."""
+    fs = cfg.fs
+    dac = dataclasses.replace(cfg.dac, sample_rate=fs)
+    volts = cfg.driver.amplify(dac.to_volts(codes, streams.rng("dac")), fs)
+    carrier = cfg.laser.field(volts.shape[-1], fs, streams.rng("laser"))
+    return cfg.mzm.modulate(carrier, volts)
+
+
+def propagate(cfg: LinkConfig, field, streams: Streams, wavelengths) -> np.ndarray:
+    """Through every span (and EDFA) then the VOA to ``rop_dbm``."""
+    for i, span in enumerate(cfg.spans):
+        field = span.propagate(field, cfg.fs, wavelengths)
+        if cfg.edfa is not None:
+            field = cfg.edfa.amplify(field, cfg.fs, wavelengths, streams.rng("edfa", i))
+    if cfg.rop_dbm is not None:
+        p = float(np.sum(np.mean(np.abs(field) ** 2, axis=-1)))
+        field = field * np.float32(np.sqrt(float(units.dbm_to_w(cfg.rop_dbm)) / p))
+    return field
+
+
+def receive_codes(cfg: LinkConfig, field, streams: Streams):
+    """Field -> (uint16 scope codes, the ADC used with its range/offset)."""
+    volts = cfg.pd.detect(field, cfg.fs, streams.rng("pd"))
+    adc = dataclasses.replace(cfg.adc, sample_rate=cfg.fs)
+    volts = adc.frontend(volts, cfg.fs)
+    if cfg.adc_autorange:
+        lo, hi = float(volts.min()), float(volts.max())
+        adc = dataclasses.replace(adc, range=1.1 * (hi - lo), offset=(hi + lo) / 2)
+    codes = adc.to_codes(adc.resample(volts, cfg.fs), streams.rng("adc"))
+    return codes, adc
+
+
+def run(cfg: LinkConfig, seed: int) -> LinkResult:
+    """Run the link once; BER from the reference receiver on the ADC codes."""
+    if cfg.symbols <= 0:
+        raise ValueError("symbols must be > 0")
+    streams = Streams(seed)
+    k = pam.bits_per_symbol(cfg.format)
+    bits = pam.random_bits(streams.rng("bits"), cfg.symbols * k)
+    symbols = pam.bits_to_symbols(bits, cfg.format)
+    codes_tx = dac_codes(symbols, cfg.format, cfg.dac, cfg.sps)
+    wavelengths = np.array([cfg.laser.wavelength])
+    field = propagate(cfg, transmit_fields(cfg, codes_tx, streams), streams, wavelengths)
+    codes, adc = receive_codes(cfg, field, streams)
+    rx_symbols, snr, _ = pam.receive(adc.to_volts(codes), cfg.sps, symbols, cfg.format)
+    rx_bits = pam.symbols_to_bits(rx_symbols, cfg.format)
+    errors = pam.count_bit_errors(bits[: rx_bits.size], rx_bits)
+    n = int(rx_bits.size)
+    return LinkResult(ber=errors / n, ber_ci95=pam.ber_ci95(errors, n), bit_errors=errors, bits=n,
+                      snr_db=float(10 * np.log10(snr)), rop_dbm=cfg.rop_dbm, seed=int(seed),
+                      codes=codes, adc=adc)

@@ -81,15 +81,20 @@ def frechet_distance_features(a: np.ndarray, b: np.ndarray) -> float:
     """Frechet distance between Gaussians fitted to feature sets a [N, F], b [M, F].
 
     d^2 = |mu_a - mu_b|^2 + Tr(C_a + C_b - 2 (C_a C_b)^(1/2))  (Dowson & Landau 1982;
-    Heusel et al. 2017 "FID"), covariances with N - 1, matrix root by scipy.linalg.sqrtm
-    (its tiny imaginary part from round-off is dropped).  Returns d^2, as FID does.
+    Heusel et al. 2017 "FID"), covariances with N - 1.  Returns d^2, as FID does.
+    The trace of the matrix root is taken as Tr((S C_b S)^(1/2)) with S = C_a^(1/2)
+    (same eigenvalues as C_a C_b, but symmetric): two ``scipy.linalg.eigh`` calls,
+    robust to the singular covariances of dead ReLU features where
+    ``scipy.linalg.sqrtm(C_a C_b)`` warns and loses accuracy.
     """
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     mu_a, mu_b = a.mean(axis=0), b.mean(axis=0)
     cov_a, cov_b = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
-    root = linalg.sqrtm(cov_a @ cov_b)
-    root = np.real(root)
-    value = float(np.sum((mu_a - mu_b) ** 2) + np.trace(cov_a + cov_b - 2.0 * root))
+    values, vectors = linalg.eigh(cov_a)
+    root_a = (vectors * np.sqrt(np.clip(values, 0.0, None))) @ vectors.T
+    middle = linalg.eigvalsh(root_a @ cov_b @ root_a)
+    trace_root = float(np.sum(np.sqrt(np.clip(middle, 0.0, None))))
+    value = float(np.sum((mu_a - mu_b) ** 2) + np.trace(cov_a) + np.trace(cov_b) - 2.0 * trace_root)
     return max(value, 0.0)
 
 

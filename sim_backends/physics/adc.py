@@ -33,7 +33,7 @@ from fractions import Fraction
 import numpy as np
 from scipy import ndimage, signal
 
-from sim_backends.physics import filters
+from sim_backends.physics import filters, quantiser
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ class ADC:
     @property
     def step(self) -> float:
         """Code step (V) = range / 2**bits."""
-        return self.range / 2**self.bits
+        return quantiser.step(self.range, self.bits)
 
     @property
     def max_code(self) -> int:
@@ -61,8 +61,7 @@ class ADC:
 
     def noise_sigma(self) -> float:
         """Std (V) of the extra ENOB noise."""
-        var = self.range**2 / 12 * (2.0 ** (-2 * self.enob) - 2.0 ** (-2 * self.bits))
-        return float(np.sqrt(max(var, 0.0)))
+        return quantiser.enob_sigma(self.range, self.bits, self.enob)
 
     def frontend(self, volts, fs: float) -> np.ndarray:
         """Apply the analog bandwidth to ``volts`` sampled at ``fs``."""
@@ -94,12 +93,11 @@ class ADC:
         v = np.asarray(volts)
         if self.noise and rng is not None and self.noise_sigma() > 0:
             v = v + rng.standard_normal(v.shape, dtype=np.float32).astype(v.dtype) * v.dtype.type(self.noise_sigma())
-        c = np.floor((v - self.offset + self.range / 2) / self.step)
-        return np.clip(c, 0, self.max_code).astype(np.uint16)
+        return quantiser.to_codes(v, self.range, self.offset, self.bits)
 
     def to_volts(self, codes) -> np.ndarray:
         """Codes -> volts (centre of each code bin)."""
-        return self.offset - self.range / 2 + (np.asarray(codes, dtype=np.float64) + 0.5) * self.step
+        return quantiser.to_volts(codes, self.range, self.offset, self.bits)
 
     def acquire(self, volts, fs_in: float, rng: np.random.Generator | None = None,
                 n_out: int | None = None) -> np.ndarray:

@@ -3,8 +3,7 @@
 Model (mid-rise quantiser, as a real AWG: full scale fixed, never
 auto-scaled to the data)::
 
-    step  = vpp / 2**bits                       (full scale / 2^b, not 2^b - 1)
-    v[n]  = offset - vpp/2 + (code[n] + 1/2) * step
+    v[n]  = offset - vpp/2 + (code[n] + 1/2) * vpp / 2**bits   (quantiser.py)
     v    += N(0, sigma_enob^2)                   ENOB noise, switch: ``noise``
     v     = IFFT{ FFT{v} * H_zoh(f) * H_bw(f) }  sinc roll-off (optional), analog BW
 
@@ -25,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim_backends.physics import filters
+from sim_backends.physics import filters, quantiser
 
 
 @dataclass(frozen=True)
@@ -50,7 +49,7 @@ class DAC:
     @property
     def step(self) -> float:
         """Code step in V: vpp / 2**bits."""
-        return self.vpp / 2**self.bits
+        return quantiser.step(self.vpp, self.bits)
 
     @property
     def max_code(self) -> int:
@@ -61,18 +60,16 @@ class DAC:
         codes = np.asarray(codes)
         if codes.size and (codes.min() < 0 or codes.max() > self.max_code):
             raise ValueError(f"codes must lie in 0..{self.max_code}")
-        return (self.offset - self.vpp / 2 + (codes.astype(np.float64) + 0.5) * self.step)
+        return quantiser.to_volts(codes, self.vpp, self.offset, self.bits)
 
     def codes_for(self, volts) -> np.ndarray:
-        """Nearest codes (uint16) for target volts, clipped to the end codes
-        (the inverse of :meth:`levels`, used by encoders)."""
-        c = np.floor((np.asarray(volts, dtype=float) - self.offset + self.vpp / 2) / self.step)
-        return np.clip(c, 0, self.max_code).astype(np.uint16)
+        """Codes (uint16) for target volts, clipped to the end codes (the
+        inverse of :meth:`levels`, used by encoders)."""
+        return quantiser.to_codes(volts, self.vpp, self.offset, self.bits)
 
     def noise_sigma(self) -> float:
         """Std of the extra white ENOB noise in V (0 when enob >= bits)."""
-        var = self.vpp**2 / 12 * (2.0 ** (-2 * self.enob) - 2.0 ** (-2 * self.bits))
-        return float(np.sqrt(max(var, 0.0)))
+        return quantiser.enob_sigma(self.vpp, self.bits, self.enob)
 
     def response(self, f):
         """Complex frequency response: ZOH sinc (optional) x Gaussian BW."""

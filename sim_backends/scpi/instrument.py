@@ -1,0 +1,317 @@
+"""Base of every simulated instrument: state, SCPI interpreter, error queue, faults.
+
+An instrument holds its settings in SI units in ``state`` (keys as in
+docs/INTERFACES.md, read by the optical table) and interprets program messages
+with :meth:`SimInstrument.handle`.  IEEE 488.2 common commands (``*IDN?``,
+``*RST``, ``*CLS``, ``*OPC?``, ``*OPC``, ``*ESR?``, ``*WAI``) and
+``:SYSTem:ERRor[:NEXT]?`` are served here; each model adds its command tree in
+:meth:`SimInstrument.commands`.
+
+Error queue (SCPI-99 vol. 2, 21.8): first in, first out, at most
+:attr:`QUEUE_SIZE` entries; when full, the newest entry is replaced by
+``-350,"Queue overflow"``.  An empty queue answers ``0,"No error"``.
+"""
+from __future__ import annotations
+
+import copy
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from sim_backends.scpi.commands import Command, split_args, split_header
+
+#: Standard SCPI error messages (SCPI-99 vol. 2, 21.8.9 ff.).
+ERRORS = {
+    -100: "Command error",
+    -104: "Data type error",
+    -109: "Missing parameter",
+    -113: "Undefined header",
+    -222: "Data out of range",
+    -224: "Illegal parameter value",
+    -350: "Queue overflow",
+}
+
+
+class SCPIError(Exception):
+    """Raised by a command handler; becomes one error-queue entry."""
+
+    def __init__(self, code: int, detail: str = ""):
+        self.code = code
+        self.message = ERRORS.get(code, "Error") + (f"; {detail}" if detail else "")
+        super().__init__(f"{code},{self.message}")
+
+
+@dataclass
+class Faults:
+    """Fault modes of one simulated instrument (switch at any time, from any thread).
+
+    drop: close the connection on the next message; delay: seconds added
+    before every reply; garbage: replies are replaced by non-SCPI bytes;
+    error_flood: every message fills the error queue to overflow;
+    opc_hang: ``*OPC?`` is never answered.
+    """
+    drop: bool = False
+    delay: float = 0.0
+    garbage: bool = False
+    error_flood: bool = False
+    opc_hang: bool = False
+
+    def clear(self) -> None:
+        self.__init__()
+
+
+@dataclass
+class Call:
+    """One parsed program message unit handed to a command handler."""
+    suffixes: list[int]
+    args: list[str]
+    query: bool
+    block: bytes | None = None
+
+    @property
+    def n(self) -> int:
+        """First numeric suffix (channel), 1 when omitted."""
+        return self.suffixes[0] if self.suffixes else 1
+
+    def arg(self, index: int = 0) -> str:
+        if index >= len(self.args) or self.args[index] == "":
+            raise SCPIError(-109, f"parameter {index + 1}")
+        return self.args[index]
+
+
+@dataclass
+class Block:
+    """A binary block reply (the server adds the ``#<n><len>`` header and NL)."""
+    data: bytes
+
+
+@dataclass
+class Reply:
+    """What one program message produced: text units, or one block; or nothing."""
+    text: list[str] = field(default_factory=list)
+    block: bytes | None = None
+    silent: bool = False   # a query that must not be answered (fault opc_hang)
+
+
+class SimInstrument:
+    """A simulated instrument: ``state`` in SI units plus a SCPI interpreter.
+
+    Subclasses set ``model`` (driver module name), ``role``, ``idn`` and
+    implement :meth:`initial_state` and :meth:`commands`.
+    """
+    model = ""
+    role = ""
+    idn = "labctl,SIM,0,0"
+    QUEUE_SIZE = 30
+
+    def __init__(self, name: str, table: Any = None, settings: dict | None = None):
+        self.name = name
+        self.table = table
+        self.faults = Faults()
+        self.errors: deque[tuple[int, str]] = deque()
+        self._settings = dict(settings or {})
+        self.state = self.initial_state()
+        self.configure(self._settings)
+        self._commands = [
+            Command("*IDN", self._idn), Command("*RST", self._rst), Command("*CLS", self._cls),
+            Command("*OPC", self._opc), Command("*WAI", lambda call: None),
+            Command("*ESR", lambda call: "0"),
+            Command(":SYSTem:ERRor[:NEXT]", self._next_error),
+        ] + self.commands()
+
+    # --- to be provided by models ------------------------------------------------
+    def initial_state(self) -> dict:
+        """State after power-on or ``*RST`` (SI units)."""
+        return {}
+
+    def commands(self) -> list[Command]:
+        """The model's command tree."""
+        return []
+
+    def configure(self, settings: dict) -> None:
+        """Apply bench-file settings (SI) that the real instrument would keep in memory."""
+
+    # --- interpreter -----------------------------------------------------------
+    def handle(self, line: bytes, block: bytes | None = None) -> Reply:
+        """Execute one program message (units separated by ';').
+
+        ``line`` is the message text without terminator; when the message ends
+        with a binary block, ``line`` is the text before the block and ``block``
+        its data.  Returns a :class:`Reply`.
+        """
+        reply = Reply()
+        units = _split_units(line.decode("latin-1"))
+        for index, unit in enumerate(units):
+            header, params = split_header(unit)
+            if not header:
+                continue
+            last = index == len(units) - 1
+            try:
+                result = self._dispatch(header, params, block if last else None)
+            except SCPIError as exc:
+                self.push_error(exc.code, exc.message)
+                continue
+            if isinstance(result, Block):
+                reply.block = result.data
+            elif result is _SILENT:
+                reply.silent = True
+            elif result is not None:
+                reply.text.append(str(result))
+        if self.faults.error_flood:
+            for _ in range(self.QUEUE_SIZE + 1):
+                self.push_error(-224, "fault mode error_flood")
+        return reply
+
+    def _dispatch(self, header: str, params: str, block: bytes | None):
+        for command in self._commands:
+            found = command.match(header)
+            if found is not None:
+                suffixes, query = found
+                return command.handler(Call(suffixes, split_args(params), query, block))
+        raise SCPIError(-113, header)
+
+    def push_error(self, code: int, message: str | None = None) -> None:
+        """Append an entry to the error queue (overflow -> -350 as the last entry)."""
+        message = message or ERRORS.get(code, "Error")
+        if len(self.errors) >= self.QUEUE_SIZE:
+            self.errors[-1] = (-350, ERRORS[-350])
+        else:
+            self.errors.append((code, message))
+
+    # --- common commands ------------------------------------------------------
+    def _idn(self, call: Call):
+        return self.idn if call.query else _raise(-113, "*IDN")
+
+    def _rst(self, call: Call):
+        self.state = self.initial_state()
+
+    def _cls(self, call: Call):
+        self.errors.clear()
+
+    def _opc(self, call: Call):
+        if not call.query:
+            return None
+        return _SILENT if self.faults.opc_hang else "1"
+
+    def _next_error(self, call: Call):
+        code, message = self.errors.popleft() if self.errors else (0, "No error")
+        return f'{code},"{message}"'
+
+    # --- helpers for model command trees --------------------------------------
+    def setting(self, pattern: str, path: str, parse: Callable[[str], Any],
+                fmt: Callable[[Any], str] = lambda v: f"{v:.12g}") -> Command:
+        """A command that sets/queries one state value.
+
+        ``path`` is a key of ``state``, or ``"channels.<key>"`` for the channel
+        given by the header's numeric suffix.  ``parse(text)`` returns the SI
+        value or raises :class:`SCPIError`.
+        """
+        def handler(call: Call):
+            target, key = self._target(path, call.n)
+            if call.query:
+                return fmt(target[key])
+            target[key] = parse(call.arg())
+        return Command(pattern, handler)
+
+    def _target(self, path: str, n: int) -> tuple[dict, str]:
+        if path.startswith("channels."):
+            channels = self.state["channels"]
+            if n not in channels:
+                raise SCPIError(-113, f"no channel {n}")
+            return channels[n], path.split(".", 1)[1]
+        return self.state, path
+
+    def snapshot(self) -> dict:
+        """A deep copy of ``state`` (for tests and the optical table)."""
+        return copy.deepcopy(self.state)
+
+
+_SILENT = object()
+
+
+def _raise(code: int, detail: str = ""):
+    raise SCPIError(code, detail)
+
+
+def _split_units(text: str) -> list[str]:
+    """Split a program message at ';' outside quoted strings."""
+    units, current, quoted = [], [], False
+    for ch in text:
+        if ch == '"':
+            quoted = not quoted
+        if ch == ";" and not quoted:
+            units.append("".join(current))
+            current = []
+        else:
+            current.append(ch)
+    units.append("".join(current))
+    return units
+
+
+# --- parameter parsers (SCPI-99 vol. 1, 7.2: <NRf>, <Boolean>, character data) ---
+def number(low: float, high: float, units: dict[str, float] | None = None) -> Callable[[str], float]:
+    """Parser for a decimal number in [low, high] (SI), with optional unit suffixes.
+
+    ``units`` maps a suffix (case-insensitive) to its multiplier, e.g. {"NM": 1e-9}.
+    Out of range -> -222; not a number -> -104.
+    """
+    suffixes = {k.upper(): v for k, v in (units or {}).items()}
+
+    def parse(text: str) -> float:
+        body, scale = text.strip(), 1.0
+        for suffix, multiplier in sorted(suffixes.items(), key=lambda kv: -len(kv[0])):
+            if body.upper().endswith(suffix) and not body[:-len(suffix)].strip().upper().endswith("E"):
+                body, scale = body[:-len(suffix)].strip(), multiplier
+                break
+        try:
+            value = float(body) * scale
+        except ValueError:
+            raise SCPIError(-104, text) from None
+        if not low <= value <= high:
+            raise SCPIError(-222, f"{text} not in [{low:g}, {high:g}]")
+        return value
+    return parse
+
+
+def integer(low: int, high: int) -> Callable[[str], int]:
+    """Parser for an integer in [low, high] (-104 if not an integer, -222 if out of range)."""
+    def parse(text: str) -> int:
+        try:
+            value = float(text)
+        except ValueError:
+            raise SCPIError(-104, text) from None
+        if value != int(value):
+            raise SCPIError(-104, text)
+        if not low <= value <= high:
+            raise SCPIError(-222, f"{text} not in [{low}, {high}]")
+        return int(value)
+    return parse
+
+
+def boolean(text: str) -> bool:
+    """<Boolean>: ON|OFF|1|0 (-224 otherwise)."""
+    token = text.strip().upper()
+    if token in ("1", "ON"):
+        return True
+    if token in ("0", "OFF"):
+        return False
+    raise SCPIError(-224, text)
+
+
+def choice(options: dict[str, Any]) -> Callable[[str], Any]:
+    """Parser for character data; ``options`` maps the long form (short form = capitals) to a value."""
+    table = {}
+    for word, value in options.items():
+        table[word.upper()] = value
+        table["".join(c for c in word if not c.islower()).upper()] = value
+
+    def parse(text: str) -> Any:
+        token = text.strip().strip('"').upper()
+        if token not in table:
+            raise SCPIError(-224, text)
+        return table[token]
+    return parse
+
+
+def fmt_bool(value: bool) -> str:
+    return "1" if value else "0"

@@ -10,7 +10,10 @@ Optical Fiber Transmission, sec. 4.2)::
 
 so the maximum (phi = 0) is IL, the minimum (phi = pi) is IL eps^2 and the
 extinction ratio ER = 1/eps^2, i.e. eps = 10**(-ER_dB/20).  Intensity follows
-cos^2 of the drive.  Bias points (v_bias): peak 0, quadrature -V_pi/2 (on
+cos^2 of the drive.  The arm imbalance that limits the ER also leaves a small
+residual chirp, alpha = -2 eps / (1 - eps^2) at quadrature (0.11 at 25 dB),
+which shifts dispersion fading nulls slightly (tests/physics/test_fibre.py);
+``extinction_ratio_db=inf`` gives the ideal chirp-free modulator.  Bias points (v_bias): peak 0, quadrature -V_pi/2 (on
 the rising slope: more volts -> more light), null -V_pi.
 
 The MZM adds no noise.  Its electrical bandwidth is that of the driver/DAC

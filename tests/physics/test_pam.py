@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 from sim_backends.physics import pam
-from tests.physics.theory import q_function
+from physics_theory import q_function
 
 
 @given(st.lists(st.integers(0, 1), min_size=0, max_size=64).filter(lambda b: len(b) % 2 == 0))

@@ -58,12 +58,13 @@ def decode_block(message: bytes) -> bytes:
 
 
 def write_block(adapter, command: str, data: bytes) -> None:
-    """Send ``command`` + one space + a definite-length block of ``data``.
+    """Send ``command`` immediately followed by a definite-length block of ``data``.
 
-    Nothing follows the block (no terminator): IEEE 488.2 ends the message with
-    the block's last byte (+END on GPIB).
+    ``command`` carries its own separator (``":TRAC1:DATA 1,0,"``).  Nothing
+    follows the block (no terminator): IEEE 488.2 ends the message with the
+    block's last byte (+END on GPIB).
     """
-    adapter.write_bytes(command.encode("ascii") + b" " + block_header(len(data)) + bytes(data))
+    adapter.write_bytes(command.encode("ascii") + block_header(len(data)) + bytes(data))
 
 
 def read_block(adapter, terminated: bool = True) -> bytes:

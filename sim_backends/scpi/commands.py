@@ -79,15 +79,19 @@ def split_header(text: str) -> tuple[str, str]:
 
 def split_args(text: str) -> list[str]:
     """Comma-separated parameters, honouring double-quoted strings."""
-    out, current, quoted = [], [], False
+    return [part.strip() for part in split_unquoted(text, ",")] if text.strip() else []
+
+
+def split_unquoted(text: str, separator: str) -> list[str]:
+    """Split ``text`` at ``separator`` characters outside double-quoted strings."""
+    parts, current, quoted = [], [], False
     for ch in text:
         if ch == '"':
             quoted = not quoted
-        if ch == "," and not quoted:
-            out.append("".join(current).strip())
+        if ch == separator and not quoted:
+            parts.append("".join(current))
             current = []
         else:
             current.append(ch)
-    if current or out:
-        out.append("".join(current).strip())
-    return out
+    parts.append("".join(current))
+    return parts

@@ -18,7 +18,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from sim_backends.scpi.commands import Command, split_args, split_header
+from sim_backends.scpi.commands import Command, split_args, split_header, split_unquoted
 
 #: Standard SCPI error messages (SCPI-99 vol. 2, 21.8.9 ff.).
 ERRORS = {
@@ -140,7 +140,7 @@ class SimInstrument:
         its data.  Returns a :class:`Reply`.
         """
         reply = Reply()
-        units = _split_units(line.decode("latin-1"))
+        units = split_unquoted(line.decode("latin-1"), ";")
         for index, unit in enumerate(units):
             header, params = split_header(unit)
             if not header:
@@ -231,21 +231,6 @@ _SILENT = object()
 
 def _raise(code: int, detail: str = ""):
     raise SCPIError(code, detail)
-
-
-def _split_units(text: str) -> list[str]:
-    """Split a program message at ';' outside quoted strings."""
-    units, current, quoted = [], [], False
-    for ch in text:
-        if ch == '"':
-            quoted = not quoted
-        if ch == ";" and not quoted:
-            units.append("".join(current))
-            current = []
-        else:
-            current.append(ch)
-    units.append("".join(current))
-    return units
 
 
 # --- parameter parsers (SCPI-99 vol. 1, 7.2: <NRf>, <Boolean>, character data) ---

@@ -10,6 +10,7 @@ Command tree: Keysight M8196A User's Guide, chapter "SCPI command reference"
 ``:OUTPut<n>[:STATe] ON|OFF``               channel output
 ``:TRACe<n>:DEFine 1,<length>``             the channel's one segment; 128..524288
                                             samples, a multiple of 128
+``:TRACe<n>:CATalog?``                      "1,<length>" of the defined segment
 ``:TRACe<n>[:DATA] 1,<offset>,<block>``     samples, signed 8-bit (-128..127)
 ``:TRACe<n>[:DATA]? 1,<offset>,<length>``   read back as a block
 ``:INITiate[:IMMediate]`` / ``:ABORt``      start / stop signal generation
@@ -45,6 +46,7 @@ class KeysightM8196A(SimAWG):
             self.setting(":VOLTage<n>[:AMPLitude]", "channels.vpp", number(0.1, 1.0)),
             self.setting(":OUTPut<n>[:STATe]", "channels.output", boolean, fmt_bool),
             Command(":TRACe<n>:DEFine", self._define),
+            Command(":TRACe<n>:CATalog", self._catalog),
             Command(":TRACe<n>[:DATA]", self._data),
             Command(":INITiate[:IMMediate]", lambda call: self._run(True)),
             Command(":ABORt", lambda call: self._run(False)),
@@ -67,6 +69,12 @@ class KeysightM8196A(SimAWG):
         if length % GRANULARITY:
             raise SCPIError(-224, f"length {length} not a multiple of {GRANULARITY}")
         channel["codes"] = np.full(length, 128, dtype=np.uint16)
+
+    def _catalog(self, call: Call):
+        channel = self.state["channels"].get(call.n)
+        if channel is None:
+            raise SCPIError(-113, f"no channel {call.n}")
+        return f"1,{channel['codes'].size}"
 
     def _data(self, call: Call):
         channel = self._channel(call)

@@ -11,6 +11,7 @@ Command tree: Tektronix AWG70000A/B Series Programmer Manual:
 ``WLISt:WAVeform:DATA "<name>",<start>,<size>,<block>``       IEEE float32 LE, -1.0..+1.0
 ``WLISt:WAVeform:DATA? "<name>",<start>,<size>``              read back as a block
 ``WLISt:WAVeform:DELete "<name>"|ALL``                        delete
+``WLISt:WAVeform:LENGth? "<name>"``                           length (samples)
 ``SOURce<n>:CASSet:WAVeform "<name>"``                        assign waveform to channel
 ``AWGControl:RUN[:IMMediate]`` / ``AWGControl:STOP[:IMMediate]``  run / stop
 ``AWGControl:RSTate?``                                        0 stopped, 2 running
@@ -63,6 +64,7 @@ class TektronixAWG70002B(SimAWG):
             Command("WLISt:WAVeform:NEW", self._new),
             Command("WLISt:WAVeform:DATA", self._data),
             Command("WLISt:WAVeform:DELete", self._delete),
+            Command("WLISt:WAVeform:LENGth", lambda call: str(self.waveforms[self._wave(call)].size)),
             Command("WLISt:SIZE", lambda call: str(len(self.waveforms))),
             Command("SOURce<n>:CASSet:WAVeform", self._assign),
             Command("AWGControl:RUN[:IMMediate]", lambda call: self._run(True)),

@@ -1,0 +1,66 @@
+"""The Oscilloscope role adapter shared by the scope drivers.
+
+A driver provides channel objects with ``full_scale`` (V), ``offset`` (V),
+``enabled`` (bool) and ``download() -> labctl.roles.Trace``, and an instrument
+with ``sample_rate`` (Sa/s), ``points``, ``single()``, ``wait_complete()`` and
+``identity``.
+"""
+from __future__ import annotations
+
+from labctl.roles import Oscilloscope, Trace
+
+
+class ScopeRole(Oscilloscope):
+    """Role adapter for the scope drivers of this package."""
+
+    def __init__(self, instrument, name: str, limits=None):
+        super().__init__(name, limits)
+        self.instrument = instrument
+
+    def _ch(self, channel: int):
+        if channel not in self.channels:
+            raise ValueError(f"{self.name}: channel {channel} not in {self.channels}")
+        return self.instrument.channels[channel]
+
+    def identity(self) -> str:
+        return self.instrument.identity
+
+    def set_range(self, channel: int, full_scale: float) -> None:
+        self._ch(channel).full_scale = full_scale
+
+    def set_offset(self, channel: int, offset: float) -> None:
+        self._ch(channel).offset = offset
+
+    def set_enabled(self, channel: int, enabled: bool) -> None:
+        self._ch(channel).enabled = bool(enabled)
+
+    def set_sample_rate(self, rate: float) -> None:
+        self.instrument.sample_rate = rate
+
+    def sample_rate(self) -> float:
+        return self.instrument.sample_rate
+
+    def set_points(self, points: int) -> None:
+        self.instrument.points = int(points)
+
+    def single(self) -> None:
+        self.instrument.single()
+
+    def wait_complete(self, timeout: float | None = None) -> None:
+        self.instrument.wait_complete(timeout)
+
+    def download(self, channel: int) -> Trace:
+        return self._ch(channel).download()
+
+    def snapshot(self) -> dict:
+        snap = {"sample_rate": (self.sample_rate(), "Sa/s"), "points": (self.instrument.points, ""),
+                "bits": (self.bits, "")}
+        for ch in self.channels:
+            channel = self._ch(ch)
+            snap[f"ch{ch}_range"] = (channel.full_scale, "V")
+            snap[f"ch{ch}_offset"] = (channel.offset, "V")
+            snap[f"ch{ch}_enabled"] = (channel.enabled, "")
+        return snap
+
+    def close(self) -> None:
+        self.instrument.adapter.close()

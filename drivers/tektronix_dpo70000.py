@@ -1,0 +1,107 @@
+"""Tektronix DPO70000SX real-time oscilloscope: 8-bit ADC, 4 channels.
+
+Commands: Tektronix MSO/DPO70000 Series Programmer Manual: ``HORizontal:MODE``,
+``HORizontal:MODE:SAMPLERate``, ``HORizontal:MODE:RECOrdlength``, ``CH<n>:SCAle``
+(V/div, 10 divisions full scale), ``CH<n>:OFFSet``, ``SELect:CH<n>``,
+``ACQuire:STOPAfter SEQuence`` + ``ACQuire:STATE RUN``, ``DATa:SOUrce``,
+``DATa:ENCdg RIBinary``, ``WFMOutpre:BYT_Nr 1``, ``WFMOutpre:YMUlt?/YOFf?/YZEro?/XINcr?``,
+``CURVe?``.  volts = (value - YOFf) * YMUlt + YZEro; ADC code = value + 128.
+Role adapter: :class:`DPO70000Scope` (labctl.roles.Oscilloscope).
+"""
+from __future__ import annotations
+
+import numpy as np
+from pymeasure.instruments import Channel, Instrument
+from pymeasure.instruments.validators import strict_discrete_set, strict_range
+
+from drivers.scope_common import ScopeRole
+from drivers.scpi_instrument import LabInstrument
+from labctl.roles import Trace
+
+BITS = 8
+DIVISIONS = 10
+
+
+class DPO70000Channel(Channel):
+    """One input channel of the DPO70000."""
+
+    scale = Channel.control(
+        "CH{ch}:SCAle?", "CH{ch}:SCAle %g",
+        """Control the vertical scale (V/div, 1e-3 to 0.5; full scale is 10 divisions).""",
+        validator=strict_range, values=[1e-3, 0.5], check_set_errors=True)
+
+    offset = Channel.control(
+        "CH{ch}:OFFSet?", "CH{ch}:OFFSet %g",
+        """Control the vertical offset, the voltage at mid-scale (V, -2.5 to 2.5).""",
+        validator=strict_range, values=[-2.5, 2.5], check_set_errors=True)
+
+    enabled = Channel.control(
+        "SELect:CH{ch}?", "SELect:CH{ch} %d",
+        """Control whether the channel is on (bool).""",
+        validator=strict_discrete_set, values={True: 1, False: 0}, map_values=True,
+        check_set_errors=True)
+
+    @property
+    def full_scale(self) -> float:
+        """Control the vertical full-scale range (V) = 10 x scale."""
+        return DIVISIONS * self.scale
+
+    @full_scale.setter
+    def full_scale(self, volts: float) -> None:
+        self.scale = volts / DIVISIONS
+
+    def download(self) -> Trace:
+        """Get the last acquisition of this channel as ADC codes with their scaling."""
+        self.write(f"DATa:SOUrce CH{self.id};:DATa:ENCdg RIBinary;:DATa:STARt 1;"
+                   f":DATa:STOP {1 << 30};:WFMOutpre:BYT_Nr 1")
+        self.check_set_errors()
+        y_mult, y_off, y_zero, x_incr = self.values(
+            "WFMOutpre:YMUlt?;:WFMOutpre:YOFf?;:WFMOutpre:YZEro?;:WFMOutpre:XINcr?", separator=";")
+        values = np.frombuffer(self.parent.query_block("CURVe?"), dtype=np.int8)
+        codes = (values.astype(np.int16) + 128).astype(np.uint16)
+        return Trace(self.id, codes, BITS, y_mult, y_zero - (128 + y_off) * y_mult, x_incr)
+
+
+class TektronixDPO70000(LabInstrument):
+    """Tektronix DPO70000SX oscilloscope (pymeasure driver)."""
+
+    channels = Instrument.MultiChannelCreator(DPO70000Channel, (1, 2, 3, 4), prefix="ch_")
+
+    def __init__(self, adapter, name: str = "Tektronix DPO70000", **kwargs):
+        super().__init__(adapter, name, **kwargs)
+
+    horizontal_mode = Instrument.control(
+        "HORizontal:MODE?", "HORizontal:MODE %s",
+        """Control the horizontal mode (AUTO, CONSTANT or MANUAL; MANUAL sets rate and length).""",
+        validator=strict_discrete_set, values=["AUTO", "CONSTANT", "MANUAL"], cast=str,
+        check_set_errors=True)
+
+    sample_rate = Instrument.control(
+        "HORizontal:MODE:SAMPLERate?", "HORizontal:MODE:SAMPLERate %g",
+        """Control the sample rate (Sa/s, up to 200e9).""",
+        validator=strict_range, values=[1e3, 200e9], check_set_errors=True)
+
+    points = Instrument.control(
+        "HORizontal:MODE:RECOrdlength?", "HORizontal:MODE:RECOrdlength %d",
+        """Control the record length (points per channel).""",
+        validator=strict_range, values=[500, 1 << 30], cast=int, check_set_errors=True)
+
+    def single(self) -> None:
+        """Take one single-sequence acquisition (ACQuire:STOPAfter SEQuence; ACQuire:STATE RUN)."""
+        self.write("ACQuire:STOPAfter SEQuence;:ACQuire:STATE RUN")
+        self.check_set_errors()
+
+
+class DPO70000Scope(ScopeRole):
+    """The DPO70000 in the Oscilloscope role (horizontal mode MANUAL set at connection)."""
+    channels = (1, 2, 3, 4)
+    bits = BITS
+
+    def __init__(self, instrument: TektronixDPO70000, name: str, limits=None):
+        super().__init__(instrument, name, limits)
+        instrument.horizontal_mode = "MANUAL"
+
+
+def open_role(resource, name: str, limits=None, **options) -> DPO70000Scope:
+    """Connect to a DPO70000 at ``resource`` and return it in the Oscilloscope role."""
+    return DPO70000Scope(TektronixDPO70000(resource, name, **options), name, limits)

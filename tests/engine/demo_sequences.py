@@ -22,8 +22,8 @@ def _noise_plan(ctx, points, sigma, wait_from):
         codes = np.clip(np.round(trace / 1e-4) + 128, 0, 255).astype(np.uint16)
         yield Step(f"point {i}", data={"index": i, "trace": (trace, "V"), "codes": codes},
                    metrics={"rms": (float(trace.std()), "V")},
-                   images={"optical": np.full((3, 4), i, np.uint8),
-                           "digital": np.full((3, 4), 2 * i, np.uint8)})
+                   images={"optical": np.full((3, 4), i % 256, np.uint8),
+                           "digital": np.full((3, 4), 2 * i % 256, np.uint8)})
 
 
 NOISE = Sequence(

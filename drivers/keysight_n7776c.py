@@ -1,0 +1,73 @@
+"""Keysight N7776C tunable laser source: pymeasure's ``KeysightN7776C`` with strict I/O.
+
+Reuses :class:`pymeasure.instruments.keysight.KeysightN7776C` (command tree of
+the N7776C programming guide: ``SOUR0:WAV <nm>nm``, ``SOUR0:POW <mW> mW``,
+``SOUR0:POW:STAT``); adds strict error handling, a power range check and the
+Laser role adapter :class:`N7776CLaser` in SI units.
+"""
+from __future__ import annotations
+
+import warnings
+
+from pymeasure.instruments.keysight import KeysightN7776C as PymeasureN7776C
+
+from drivers.scpi_instrument import LabInstrument
+from labctl.roles import Laser, check_limit
+
+#: N7776C data sheet: about +10 dBm maximum (high-power option +13 dBm).
+POWER_RANGE = (1e-6, 0.020)
+
+
+class KeysightN7776C(LabInstrument, PymeasureN7776C):
+    """Keysight N7776C (pymeasure KeysightN7776C + strict I/O)."""
+
+    def __init__(self, adapter, name: str = "Keysight N7776C", **kwargs):
+        with warnings.catch_warnings():  # pymeasure flags its SCPI support as unknown; it is SCPI
+            warnings.simplefilter("ignore", FutureWarning)
+            super().__init__(adapter, name, **kwargs)
+
+
+class N7776CLaser(Laser):
+    """The N7776C in the Laser role; ``limits.max_laser_power`` (W) bounds the power."""
+
+    def __init__(self, instrument: KeysightN7776C, name: str, limits=None):
+        super().__init__(name, limits)
+        self.instrument = instrument
+
+    def identity(self) -> str:
+        return self.instrument.identity
+
+    def set_wavelength(self, wavelength: float) -> None:
+        self.instrument.wavelength = wavelength * 1e9
+
+    def wavelength(self) -> float:
+        return self.instrument.wavelength * 1e-9
+
+    def set_power(self, power: float) -> None:
+        check_limit(self.name, "optical power", power, self.limit("max_laser_power"), "W")
+        if not POWER_RANGE[0] <= power <= POWER_RANGE[1]:
+            raise ValueError(f"{self.name}: power {power:g} W outside {POWER_RANGE} W")
+        self.instrument.output_power_mW = power * 1e3
+        self.instrument.check_set_errors()
+
+    def power(self) -> float:
+        return self.instrument.output_power_mW * 1e-3
+
+    def set_output(self, enabled: bool) -> None:
+        self.instrument.output_enabled = bool(enabled)
+        self.instrument.check_set_errors()
+
+    def output(self) -> bool:
+        return bool(self.instrument.output_enabled)
+
+    def snapshot(self) -> dict:
+        return {"wavelength": (self.wavelength(), "m"), "power": (self.power(), "W"),
+                "output": (self.output(), "")}
+
+    def close(self) -> None:
+        self.instrument.adapter.close()
+
+
+def open_role(resource, name: str, limits=None, **options) -> N7776CLaser:
+    """Connect to an N7776C at ``resource`` and return it in the Laser role."""
+    return N7776CLaser(KeysightN7776C(resource, name, **options), name, limits)

@@ -1,0 +1,81 @@
+"""Santec TSL-570 tunable laser: pymeasure's ``TSL570`` driver with strict I/O and ranges.
+
+Reuses :class:`pymeasure.instruments.santec.TSL570` (command tree of the
+TSL-570 instruction manual); this module adds the strict error handling of
+:class:`drivers.scpi_instrument.LabInstrument`, validated set points in SI
+units and the Laser role adapter :class:`TSL570Laser`.  At connection the
+laser is put in the SCPI command set (wavelength in m) and power unit mW.
+"""
+from __future__ import annotations
+
+from pymeasure.instruments import Instrument
+from pymeasure.instruments.santec import TSL570
+from pymeasure.instruments.validators import strict_range
+
+from drivers.scpi_instrument import LabInstrument
+from labctl.roles import Laser, check_limit
+
+#: TSL-570 data sheet: 1480-1640 nm; -15..+13 dBm output.
+WAVELENGTH_RANGE = [1480e-9, 1640e-9]
+POWER_RANGE_MW = [10 ** (-15 / 10), 10 ** (13 / 10)]
+
+
+class SantecTSL570(LabInstrument, TSL570):
+    """Santec TSL-570 (pymeasure TSL570 + strict I/O)."""
+
+    def __init__(self, adapter, name: str = "Santec TSL-570", **kwargs):
+        super().__init__(adapter, name, **kwargs)
+
+    wavelength_setpoint = Instrument.control(
+        ":WAVelength?", ":WAVelength %.10g",
+        """Control the output wavelength (m, SCPI command set; 1480e-9 to 1640e-9).""",
+        validator=strict_range, values=WAVELENGTH_RANGE, check_set_errors=True)
+
+    power_setpoint = Instrument.control(
+        ":POWer?", ":POWer %.6g",
+        """Control the output power set point (mW with power_unit 'mW'; 0.0316 to 19.95).""",
+        validator=strict_range, values=POWER_RANGE_MW, check_set_errors=True)
+
+
+class TSL570Laser(Laser):
+    """The TSL-570 in the Laser role; ``limits.max_laser_power`` (W) bounds the power."""
+
+    def __init__(self, instrument: SantecTSL570, name: str, limits=None):
+        super().__init__(name, limits)
+        self.instrument = instrument
+        instrument.command_set = "SCPI"
+        instrument.power_unit = "mW"
+
+    def identity(self) -> str:
+        return self.instrument.identity
+
+    def set_wavelength(self, wavelength: float) -> None:
+        self.instrument.wavelength_setpoint = wavelength
+
+    def wavelength(self) -> float:
+        return self.instrument.wavelength_setpoint
+
+    def set_power(self, power: float) -> None:
+        check_limit(self.name, "optical power", power, self.limit("max_laser_power"), "W")
+        self.instrument.power_setpoint = power * 1e3
+
+    def power(self) -> float:
+        return self.instrument.power_setpoint * 1e-3
+
+    def set_output(self, enabled: bool) -> None:
+        self.instrument.output_enabled = bool(enabled)
+
+    def output(self) -> bool:
+        return bool(self.instrument.output_enabled)
+
+    def snapshot(self) -> dict:
+        return {"wavelength": (self.wavelength(), "m"), "power": (self.power(), "W"),
+                "output": (self.output(), "")}
+
+    def close(self) -> None:
+        self.instrument.adapter.close()
+
+
+def open_role(resource, name: str, limits=None, **options) -> TSL570Laser:
+    """Connect to a TSL-570 at ``resource`` and return it in the Laser role."""
+    return TSL570Laser(SantecTSL570(resource, name, **options), name, limits)

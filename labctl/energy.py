@@ -143,6 +143,8 @@ def operating_point_from_bench(bench: Bench, symbol_rate: float | None = None) -
         return OperatingPoint(rate, n * n, laser_power, n, dac_rate, len(pds), adc_rate,
                               n, len(pds), amplifiers, n * n)
     lanes = topo.centre.lanes
+    weight_rate = float(bench.instruments[topo.centre.weight_awg].settings.get("sample_rate", 0.0))
+    dac_rate = (dac_rate + weight_rate) / 2   # L edge + L weight channels: power is linear in rate
     adc_rate = max(float(bench.instruments[l.photodiode.scope].settings.get("sample_rate", 0.0))
                    for l in lanes)
     return OperatingPoint(rate, len(lanes), laser_power, 2 * len(lanes), dac_rate, len(lanes),

@@ -99,10 +99,12 @@ def test_energy_by_hand():
     assert sum(report.breakdown_mw_per_tops().values()) == pytest.approx(report.mw_per_tops)
 
 
-@pytest.mark.parametrize("name, macs", [(None, 64), ("default_sim_time.toml", 2)])
-def test_operating_point_from_embedded_bench(name, macs):
+@pytest.mark.parametrize("name, macs, dac_rate", [(None, 64, 92e9),
+                                                  ("default_sim_time.toml", 2, (92e9 + 25e9) / 2)])
+def test_operating_point_from_embedded_bench(name, macs, dac_rate):
     bench = load_bench(name)
     op = operating_point_from_bench(bench)
     assert op.macs_per_symbol == macs
+    assert op.dac_sample_rate == pytest.approx(dac_rate)
     assert op.laser_optical_power == pytest.approx(0.02)
     assert op.amplifiers == 2

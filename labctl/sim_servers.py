@@ -11,9 +11,12 @@ Usage (tests, CLI, GUI)::
 Every instrument whose ``resource`` is ``"sim"`` gets a simulated instrument of
 its ``model`` (``sim_backends.scpi.models``), created with its bench
 ``settings``, on its own TCP port of ``host`` (127.0.0.1 unless given).  The
-optical ``table`` is handed the instruments with ``table.attach(instruments)``
-before the servers listen; without a table, scope acquisitions fail with a
-SCPI error (-224) and power meters read 0 W.
+optical table links them: by default :class:`sim_backends.table.OpticalTable`
+built from the bench (when it has a ``topology``); a ``table`` object given
+instead (e.g. :class:`sim_backends.scpi.back_to_back.BackToBackTable`) is handed
+the instruments with ``table.attach(instruments)`` when it has that method.
+Without any table, scope acquisitions fail with a SCPI error (-224) and power
+meters read 0 W.
 """
 from __future__ import annotations
 
@@ -46,19 +49,36 @@ class SimServers:
         return self.server.instruments[name].faults
 
 
-def build_instruments(bench, table=None) -> dict[str, SimInstrument]:
+def build_instruments(bench) -> dict[str, SimInstrument]:
     """Simulated instruments for every ``resource = "sim"`` entry of ``bench.instruments``."""
-    return {name: create(name, cfg.model, table, dict(cfg.settings))
+    return {name: create(name, cfg.model, None, dict(cfg.settings))
             for name, cfg in bench.instruments.items() if cfg.resource == "sim"}
+
+
+def default_table(bench, instruments: dict[str, SimInstrument]):
+    """The bench's optical table (sim_backends.table.OpticalTable), or None without a topology."""
+    if getattr(bench, "topology", None) is None:
+        return None
+    from sim_backends.table import OpticalTable
+    return OpticalTable(bench, instruments)
 
 
 @contextmanager
 def start(bench, table=None, host: str = "127.0.0.1",
           ports: dict[str, int] | None = None) -> Iterator[SimServers]:
-    """Serve the simulated instruments of ``bench`` until the ``with`` block ends."""
-    instruments = build_instruments(bench, table)
-    if table is not None and hasattr(table, "attach"):
+    """Serve the simulated instruments of ``bench`` until the ``with`` block ends.
+
+    ``table``: the optical table (default: :func:`default_table`); ``host``:
+    interface to bind (loopback by default); ``ports``: fixed ports by name
+    (default: free ports chosen by the OS).
+    """
+    instruments = build_instruments(bench)
+    if table is None:
+        table = default_table(bench, instruments)
+    elif hasattr(table, "attach"):
         table.attach(instruments)
+    for instrument in instruments.values():
+        instrument.table = table
     server = BenchServer(instruments, host=host, ports=ports)
     server.start_thread()
     servers = SimServers(server, table, {name: server.resource(name) for name in instruments})

@@ -11,8 +11,10 @@ Nonlinear Fiber Optics, 5th ed., eqs. 2.3.x, 3.x)::
     beta3        = (lambda_c^2 / (2 pi c))^2 (S + 2 D / lambda_c)
     H(f)         = exp(-alpha L / 2) exp(-j (beta2/2 w^2 + beta3/6 w^3) L), w = 2 pi f
 
-(numpy FFT sign convention, e^{+j w t}).  The exact transfer H is applied in
-one FFT per span when ``nonlinear`` is False.  With ``nonlinear`` True the
+(numpy FFT sign convention, e^{+j w t}; OptiCommPy uses the conjugate).  The
+exact transfer H is applied in the frequency domain when ``nonlinear`` is
+False: one FFT for short records, overlap-save blocks for long ones (see
+filters.py; ``block=False`` forces one whole-record FFT).  With ``nonlinear`` True the
 span is cut into ``steps`` equal steps, each a half linear step, the SPM phase
 exp(j gamma |A|^2 L_eff_step), and another half linear step.  Inter-channel
 XPM/FWM are not modelled (channels are treated as separate basebands); this
@@ -33,7 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.fft as sfft
 
-from sim_backends.physics import units
+from sim_backends.physics import filters, units
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,7 @@ class Fibre:
     gamma_w_km: float = 1.3            # 1/(W km)
     nonlinear: bool = False
     steps: int = 50                    # split-step count when nonlinear
+    block: bool = True                 # overlap-save for long records (filters.overlap_save)
 
     def __post_init__(self):
         if self.length < 0:
@@ -99,13 +102,12 @@ class Fibre:
         if squeeze:
             field = field[None, :]
         dtype = field.dtype if np.iscomplexobj(field) else np.complex128
-        n = field.shape[-1]
-        f = sfft.fftfreq(n, 1.0 / fs)
         if not self.nonlinear:
-            h = self.transfer(f, wavelengths).astype(dtype)
-            out = sfft.ifft(sfft.fft(field, axis=-1, workers=-1) * h, axis=-1,
-                            workers=-1, overwrite_x=True).astype(dtype, copy=False)
+            out = filters.apply_complex(field.astype(dtype, copy=False), fs,
+                                        lambda f: self.transfer(f, wavelengths), block=self.block)
+            out = out.astype(dtype, copy=False)
         else:
+            f = sfft.fftfreq(field.shape[-1], 1.0 / fs)
             out = self._split_step(field.astype(dtype), f, wavelengths)
         return out[0] if squeeze else out
 

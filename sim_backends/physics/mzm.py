@@ -75,12 +75,16 @@ class MZM:
         [..., samples] (broadcast); returns the field in sqrt W, complex64 if
         the input field is complex64."""
         field = np.asarray(field)
-        v = np.asarray(volts, dtype=np.float32 if field.dtype == np.complex64 else float)
-        half = v * v.dtype.type(np.pi / (2 * self.v_pi)) + v.dtype.type(np.pi * self.v_bias / (2 * self.v_pi))
-        a = v.dtype.type(np.sqrt(self.il))
-        t = (a * np.cos(half)) + 1j * (a * self.epsilon * np.sin(half)).astype(v.dtype)
-        return (field * t).astype(field.dtype, copy=False)
-
+        single = field.dtype == np.complex64
+        real = np.float32 if single else np.float64
+        v = np.asarray(volts, dtype=real)
+        half = v * real(np.pi / (2 * self.v_pi)) + real(np.pi * self.v_bias / (2 * self.v_pi))
+        t = np.empty(half.shape, dtype=np.complex64 if single else np.complex128)
+        t.real = np.cos(half)
+        t.imag = np.sin(half)
+        t.real *= real(np.sqrt(self.il))
+        t.imag *= real(np.sqrt(self.il) * self.epsilon)
+        return np.multiply(field, t, dtype=t.dtype)
 
 def bias_voltage(mode: str, v_pi: float) -> float:
     """Bias voltage (V) for a named operating point of a cos^2 MZM."""

@@ -112,9 +112,12 @@ def sample(x, sps: int, phase: int = 0) -> np.ndarray:
 
 
 def level_means(samples, symbols, m: int) -> np.ndarray:
-    """Mean received value of each transmitted level (data aided)."""
-    s = np.asarray(symbols)
-    return np.array([np.mean(samples[s == i]) if np.any(s == i) else np.nan for i in range(m)])
+    """Mean received value of each transmitted level (data aided; NaN if absent)."""
+    s = np.asarray(symbols, dtype=np.intp)
+    counts = np.bincount(s, minlength=m)[:m]
+    sums = np.bincount(s, weights=np.asarray(samples, dtype=float), minlength=m)[:m]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return sums / counts
 
 
 def thresholds(means) -> np.ndarray:
@@ -124,18 +127,28 @@ def thresholds(means) -> np.ndarray:
 
 
 def decide(samples, thr) -> np.ndarray:
-    """Threshold decisions: level index = number of thresholds below the sample."""
-    return np.searchsorted(np.asarray(thr), np.asarray(samples)).astype(np.uint8)
+    """Threshold decisions: level index = number of (ascending) thresholds
+    below the sample."""
+    y = np.asarray(samples)
+    out = np.zeros(y.shape, dtype=np.uint8)
+    for t in np.asarray(thr, dtype=y.dtype if y.dtype.kind == "f" else float):
+        out += y > t
+    return out
 
 
 def snr_estimate(samples, symbols, m: int) -> float:
-    """Electrical SNR (linear): variance of the level means (equiprobable
-    weighting by occurrence) / mean within-level noise variance."""
-    samples = np.asarray(samples, dtype=float)
-    s = np.asarray(symbols)
-    means = level_means(samples, s, m)
-    signal = np.var(means[s])
-    noise = np.mean((samples - means[s]) ** 2)
+    """Electrical SNR (linear): variance of the level means (weighted by
+    occurrence) / mean within-level noise variance, from one pass of sums
+    and sums of squares per level."""
+    y = np.asarray(samples, dtype=float)
+    s = np.asarray(symbols, dtype=np.intp)
+    counts = np.bincount(s, minlength=m)[:m]
+    sums = np.bincount(s, weights=y, minlength=m)[:m]
+    squares = np.bincount(s, weights=y * y, minlength=m)[:m]
+    present = counts > 0
+    n = counts.sum()
+    noise = (squares.sum() - np.sum(sums[present] ** 2 / counts[present])) / n
+    signal = np.sum(sums[present] ** 2 / counts[present]) / n - (sums.sum() / n) ** 2
     return float(signal / noise) if noise > 0 else float("inf")
 
 
@@ -156,20 +169,25 @@ def ber_awgn(snr, m: int) -> np.ndarray:
     return 2 * (1 - 1 / m) * q / np.log2(m)
 
 
-def receive(waveform, sps: int, tx_symbols, fmt: str):
+def receive(waveform, sps: int, tx_symbols, fmt: str, phase_symbols: int = 65536):
     """Reference receiver on a waveform at ``sps`` samples/symbol.
 
-    Tries every sampling phase, keeps the one with the highest SNR, and
-    returns (rx_symbols, snr_linear, phase)."""
+    Picks the sampling phase with the highest SNR on the first
+    ``phase_symbols`` symbols, estimates the level means on all of them
+    (data aided), decides with mid-point thresholds and returns
+    (rx_symbols, snr_linear, phase)."""
     m = order(fmt)
-    best = None
-    for phase in range(sps):
-        y = sample(waveform, sps, phase)[: len(tx_symbols)]
-        snr = snr_estimate(y, tx_symbols[: y.size], m)
-        if best is None or snr > best[1]:
-            best = (y, snr, phase)
-    y, snr, phase = best
-    means = level_means(y, tx_symbols[: y.size], m)
+    tx_symbols = np.asarray(tx_symbols)
+    head = tx_symbols[:phase_symbols]
+
+    def head_snr(phase):
+        y = sample(waveform, sps, phase)[: head.size]
+        return snr_estimate(y, head[: y.size], m)
+
+    phase = max(range(sps), key=head_snr)
+    y = sample(waveform, sps, phase)[: tx_symbols.size]
+    s = tx_symbols[: y.size]
+    means = level_means(y, s, m)
     order_idx = np.argsort(means)       # decisions in received-level order
-    rx = order_idx[decide(y, thresholds(means[order_idx]))]
-    return rx.astype(np.uint8), snr, phase
+    rx = order_idx.astype(np.uint8)[decide(y, thresholds(means[order_idx]))]
+    return rx, snr_estimate(y, s, m), phase

@@ -70,15 +70,22 @@ class Photodiode:
         if field.ndim == 1:
             field = field[None, :]
         real = np.float32 if field.dtype in (np.complex64, np.float32) else np.float64
-        power = np.sum(field.real**2 + field.imag**2, axis=-2, dtype=real)
+        re, im = (field.real, field.imag) if np.iscomplexobj(field) else (field, 0)
+        power = np.square(re, dtype=real)
+        power += np.square(im, dtype=real)
+        power = power.sum(axis=-2) if power.shape[-2] > 1 else power[..., 0, :]
         i = power * real(self.responsivity) + real(self.dark_current)
         if self.noise and rng is not None and (self.shot or self.thermal):
-            var = np.zeros_like(i)
+            thermal_var = real(self.thermal_noise_density**2 * fs / 2 if self.thermal else 0.0)
             if self.shot:
-                var += real(units.Q * fs) * np.maximum(i, 0)
-            if self.thermal:
-                var += real(self.thermal_noise_density**2 * fs / 2)
-            i += np.sqrt(var) * rng.standard_normal(i.shape, dtype=np.float32).astype(real)
+                sigma = np.maximum(i, 0) * real(units.Q * fs)
+                sigma += thermal_var
+                np.sqrt(sigma, out=sigma)
+            else:
+                sigma = np.sqrt(thermal_var)
+            noise = rng.standard_normal(i.shape, dtype=np.float32).astype(real, copy=False)
+            noise *= sigma
+            i += noise
         i = filters.apply_real(i, fs, self.response)
         if self.saturation_current:
             s = real(self.saturation_current)

@@ -147,8 +147,9 @@ class LabInstrument(SCPIMixin, Instrument):
         command = self._last_command
         errors = self.error_queue()
         if errors:
-            text = "; ".join(f'{code},"{message}"' for code, message in errors[:5])
-            more = f" (+{len(errors) - 5} more)" if len(errors) > 5 else ""
+            shown = errors if len(errors) <= 4 else errors[:3] + errors[-1:]
+            text = "; ".join(f'{code},"{message}"' for code, message in shown)
+            more = f" ({len(errors)} errors; first 3 and last shown)" if len(errors) > 4 else ""
             raise InstrumentError(f"{self.name}: after {command!r}: {text}{more}")
 
     def check_set_errors(self) -> list:

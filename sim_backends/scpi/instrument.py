@@ -47,7 +47,7 @@ class Faults:
 
     drop: close the connection on the next message; delay: seconds added
     before every reply; garbage: replies are replaced by non-SCPI bytes;
-    error_flood: every message fills the error queue to overflow;
+    error_flood: every message (but error-queue queries) fills the error queue to overflow;
     opc_hang: ``*OPC?`` is never answered.
     """
     drop: bool = False
@@ -157,7 +157,7 @@ class SimInstrument:
                 reply.silent = True
             elif result is not None:
                 reply.text.append(str(result))
-        if self.faults.error_flood:
+        if self.faults.error_flood and b"ERR" not in line.upper():  # not on error-queue reads
             for _ in range(self.QUEUE_SIZE + 1):
                 self.push_error(-224, "fault mode error_flood")
         return reply

@@ -161,30 +161,25 @@ class BenchServer:
         self._servers: list[asyncio.base_events.Server] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
-        self._clients: set[asyncio.Task] = set()
 
     async def start(self) -> dict[str, int]:
         for name, instrument in self.instruments.items():
             server = await asyncio.start_server(
-                lambda r, w, inst=instrument: self._client(inst, r, w),
+                lambda r, w, inst=instrument: serve_client(inst, r, w),
                 host=self.host, port=self.requested_ports.get(name, 0), limit=_READ_CHUNK)
             self._servers.append(server)
             self.ports[name] = server.sockets[0].getsockname()[1]
         return self.ports
 
-    async def _client(self, instrument, reader, writer):
-        task = asyncio.current_task()
-        self._clients.add(task)
-        try:
-            await serve_client(instrument, reader, writer)
-        finally:
-            self._clients.discard(task)
-
     async def stop(self) -> None:
+        """Close the listening sockets and every client connection (tasks awaited)."""
         for server in self._servers:
             server.close()
-        for task in list(self._clients):
+        await asyncio.sleep(0)  # let just-accepted connections start their tasks
+        pending = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in pending:
             task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
         for server in self._servers:
             await server.wait_closed()
         self._servers.clear()

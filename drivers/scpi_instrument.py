@@ -65,6 +65,8 @@ class LabInstrument(SCPIMixin, Instrument):
                 raise InstrumentTimeout(
                     f"{self.name}: no reply within {self.timeout:g} s ({what})") from None
             raise InstrumentError(f"{self.name}: I/O error {exc.abbreviation} ({what})") from None
+        except TimeoutError:
+            raise InstrumentTimeout(f"{self.name}: no data within {self.timeout:g} s ({what})") from None
         except (OSError, EOFError) as exc:
             raise InstrumentError(f"{self.name}: connection lost: {exc} ({what})") from None
         except UnicodeDecodeError as exc:

@@ -13,7 +13,9 @@ not parse the ``#<n><len>`` header, and pyvisa-py 0.8 socket sessions
 a query then stalls ~40 ms on Nagle + delayed ACK) nor let the VISA attribute
 ``VI_ATTR_TCPIP_NODELAY`` be set (its setter is not wired up), and they receive in
 4 KiB chunks with one ``select`` each.  :func:`tune_socket_session` fixes both on
-the session's socket.
+the session's socket, and large block payloads on such sessions are sent and
+received on the session's own socket (``sendall``/``recv_into``) rather than
+through pyvisa-py's 4 KiB write loop and its copying read buffer.
 """
 from __future__ import annotations
 
@@ -57,22 +59,32 @@ def decode_block(message: bytes) -> bytes:
     return data
 
 
-def write_block(adapter, command: str, data: bytes) -> None:
+def write_block(adapter, command: str, data: bytes, direct: bool = True) -> None:
     """Send ``command`` immediately followed by a definite-length block of ``data``.
 
     ``command`` carries its own separator (``":TRAC1:DATA 1,0,"``).  Nothing
     follows the block (no terminator): IEEE 488.2 ends the message with the
-    block's last byte (+END on GPIB).
+    block's last byte (+END on GPIB).  ``direct=False`` forces the generic
+    pyvisa path even on a pyvisa-py socket session.
     """
-    adapter.write_bytes(command.encode("ascii") + block_header(len(data)) + bytes(data))
+    prefix = command.encode("ascii") + block_header(len(data))
+    fast = _socket_session(adapter) if direct else None
+    if fast is None:
+        adapter.write_bytes(prefix + bytes(data))
+        return
+    connection, _, sock = fast
+    with _socket_timeout(sock, connection.timeout):
+        sock.sendall(prefix)
+        sock.sendall(memoryview(data))
 
 
-def read_block(adapter, terminated: bool = True) -> bytes:
+def read_block(adapter, terminated: bool = True, direct: bool = True) -> bytes:
     """Read one binary block reply from a pymeasure ``adapter``.
 
     ``terminated``: the instrument sends NL after a definite block (Keysight and
     Tektronix instruments do); it is read and checked.  ``#0`` blocks are read
     up to the terminator.  Raises :class:`BlockError` on a malformed header.
+    ``direct=False`` forces the generic pyvisa path on pyvisa-py socket sessions.
     """
     head = adapter.read_bytes(2)
     if len(head) != 2 or head[:1] != b"#" or not head[1:2].isdigit():
@@ -81,8 +93,12 @@ def read_block(adapter, terminated: bool = True) -> bytes:
     if n == 0:
         return adapter.read_bytes(-1, break_on_termchar=True).removesuffix(b"\n")
     length = _parse_length(adapter.read_bytes(n))
-    with _termchar_disabled(adapter):
-        data = adapter.read_bytes(length)
+    fast = _socket_session(adapter) if direct else None
+    if fast is not None:
+        data = _recv_exact(*fast, length)
+    else:
+        with _termchar_disabled(adapter):
+            data = adapter.read_bytes(length)
     if len(data) != length:
         raise BlockError(f"block announces {length} bytes, received {len(data)}")
     if terminated:
@@ -96,6 +112,57 @@ def _parse_length(digits: bytes) -> int:
     if not digits.isdigit():
         raise BlockError(f"block length digits expected, received {digits!r}")
     return int(digits)
+
+
+def _socket_session(adapter):
+    """(resource, session, socket) of a pyvisa-py TCPIP SOCKET session, else None.
+
+    pyvisa-py 0.8 writes such sessions in 4 KiB pieces with one ``select`` each
+    and copies received data three times; large blocks go straight through the
+    session's own socket instead (after the bytes pyvisa-py already buffered).
+    """
+    connection = getattr(adapter, "connection", None)
+    sessions = getattr(getattr(connection, "visalib", None), "sessions", None)
+    if not isinstance(sessions, dict):
+        return None
+    session = sessions.get(getattr(connection, "session", None))
+    sock = getattr(session, "interface", None)
+    if isinstance(sock, socket.socket) and isinstance(getattr(session, "_pending_buffer", None), bytearray):
+        return connection, session, sock
+    return None
+
+
+def _recv_exact(connection, session, sock: socket.socket, length: int) -> bytearray:
+    """Read ``length`` bytes: first those pyvisa-py holds, then from the socket."""
+    out = bytearray(length)
+    view = memoryview(out)
+    pending = session._pending_buffer
+    got = min(len(pending), length)
+    view[:got] = pending[:got]
+    session._pending_buffer = pending[got:]
+    with _socket_timeout(sock, connection.timeout):
+        while got < length:
+            count = sock.recv_into(view[got:])
+            if count == 0:
+                raise ConnectionError("connection closed by the instrument")
+            got += count
+    return out
+
+
+class _socket_timeout:
+    """Give a blocking socket a timeout (VISA timeout in ms) for the duration."""
+
+    def __init__(self, sock: socket.socket, timeout_ms):
+        self.sock = sock
+        self.timeout = None if timeout_ms in (None, float("inf")) else timeout_ms / 1000
+
+    def __enter__(self):
+        self.before = self.sock.gettimeout()
+        self.sock.settimeout(self.timeout)
+
+    def __exit__(self, *exc):
+        self.sock.settimeout(self.before)
+        return False
 
 
 class _termchar_disabled:

@@ -169,3 +169,29 @@ def test_unknown_setting_is_an_error(every_model):
             instruments.connect(bench, "edfa")
     finally:
         bench.instruments["edfa"].settings = {}
+
+
+@pytest.mark.parametrize("direct", [True, False])
+def test_block_paths_over_a_real_socket(every_model, direct):
+    """Socket path and generic pyvisa path move the same bytes; the stream stays in step."""
+    from labctl.visa_blocks import read_block, write_block
+    bench, servers = every_model
+    codes = (np.arange(1024) % 256).astype(np.uint16)
+    data = (codes.astype(np.int16) - 128).astype(np.int8).tobytes()   # holds 0x0A and '#'
+    with instruments.connect(bench, "awg_m") as awg:
+        awg.instrument.write(":TRACe3:DEFine 1,1024")
+        write_block(awg.instrument.adapter, ":TRACe3:DATA 1,0,", data, direct=direct)
+        awg.wait_complete()
+        assert np.array_equal(servers.instruments["awg_m"].state["channels"][3]["codes"], codes)
+        awg.instrument.write(":TRACe3:DATA? 1,0,1024")
+        assert bytes(read_block(awg.instrument.adapter, True, direct=direct)) == data
+        assert "M8196A" in awg.identity()
+
+
+def test_scope_download_of_a_large_record(every_model):
+    bench, servers = every_model
+    codes = np.random.default_rng(4).integers(0, 1024, 3 << 20).astype(np.uint16)  # 6 MiB WORD block
+    servers.instruments["scope_k"].memory = {2: codes}
+    with instruments.connect(bench, "scope_k") as scope:
+        trace = scope.download(2)
+    assert np.array_equal(trace.codes, codes) and trace.bits == 10

@@ -100,7 +100,7 @@ class LatentDecoder(GenerativeModel):
 
 
 class DiffusionModel(GenerativeModel):
-    """DDPM-trained MLP denoiser sampled with deterministic DDIM (eta = 0).
+    """DDPM-trained MLP denoiser (v-prediction) sampled with deterministic DDIM (eta = 0).
 
     Each step runs the denoiser once through the backend; the schedule, the DDIM
     update and the x0 clipping stay digital (:mod:`labctl.models.schedule`).
@@ -111,6 +111,8 @@ class DiffusionModel(GenerativeModel):
     def __init__(self, manifest: dict, arrays: dict[str, np.ndarray]):
         super().__init__(manifest, arrays)
         arch = manifest["architecture"]
+        if arch.get("prediction") != "v":
+            raise ValueError(f"{self.name}: only v-prediction denoisers are supported")
         self.timesteps = int(arch["timesteps"])
         self.sampling_steps = int(arch["sampling_steps"])
         self.alpha_bar = cosine_alpha_bar(self.timesteps)
@@ -127,9 +129,9 @@ class DiffusionModel(GenerativeModel):
     def _generate(self, noise, backend, hook):
         x = noise
         for index, t in enumerate(self.steps):
-            eps = self.network.forward(x, backend, hook, t=int(t))
+            v = self.network.forward(x, backend, hook, t=int(t))
             prev = self.alpha_bar[self.steps[index + 1]] if index + 1 < len(self.steps) else 1.0
-            x = ddim_step(x, eps, self.alpha_bar[t], prev)
+            x = ddim_step(x, v, self.alpha_bar[t], prev)
         return x
 
 

@@ -92,6 +92,18 @@ class Reply:
     block: bytes | None = None
     silent: bool = False   # a query that must not be answered (fault opc_hang)
 
+    def wire_parts(self) -> list[bytes]:
+        """Bytes to send, in pieces (no copy of a block): text units joined by ';' + NL,
+        or ``#<n><len><data>`` + NL; empty when nothing is to be sent."""
+        if self.silent:
+            return []
+        if self.block is not None:
+            digits = str(len(self.block))
+            return [f"#{len(digits)}{digits}".encode("ascii"), self.block, b"\n"]
+        if self.text:
+            return [(";".join(self.text) + "\n").encode("ascii")]
+        return []
+
 
 class SimInstrument:
     """A simulated instrument: ``state`` in SI units plus a SCPI interpreter.
@@ -132,7 +144,15 @@ class SimInstrument:
         """Apply bench-file settings (SI) that the real instrument would keep in memory."""
 
     # --- interpreter -----------------------------------------------------------
-    def handle(self, line: bytes, block: bytes | None = None) -> Reply:
+    def handle(self, line: bytes, block: bytes | None = None) -> bytes | None:
+        """Execute one program message; return the reply bytes as sent on the wire, or None.
+
+        (The interface of docs/INTERFACES.md; the server uses :meth:`execute`.)
+        """
+        parts = self.execute(line, block).wire_parts()
+        return b"".join(parts) if parts else None
+
+    def execute(self, line: bytes, block: bytes | None = None) -> Reply:
         """Execute one program message (units separated by ';').
 
         ``line`` is the message text without terminator; when the message ends

@@ -21,7 +21,7 @@ import socket
 import threading
 from concurrent.futures import Future
 
-from sim_backends.scpi.instrument import Reply, SimInstrument
+from sim_backends.scpi.instrument import SimInstrument
 
 #: Bytes sent instead of a reply in fault mode ``garbage``: not SCPI, not ASCII.
 GARBAGE = b"\xff\xfe\x00garbage\x81\x7f\n"
@@ -104,18 +104,6 @@ class MessageFramer:
         return text, head + rest
 
 
-def encode_reply(reply: Reply) -> list[bytes]:
-    """Wire bytes of a reply (possibly empty list: nothing to send)."""
-    if reply.silent:
-        return []
-    if reply.block is not None:
-        digits = str(len(reply.block))
-        return [f"#{len(digits)}{digits}".encode("ascii"), reply.block, b"\n"]
-    if reply.text:
-        return [(";".join(reply.text) + "\n").encode("ascii")]
-    return []
-
-
 async def serve_client(instrument: SimInstrument, reader: asyncio.StreamReader,
                        writer: asyncio.StreamWriter) -> None:
     """Serve one connection until EOF, a socket error or fault ``drop``."""
@@ -128,7 +116,7 @@ async def serve_client(instrument: SimInstrument, reader: asyncio.StreamReader,
             text, block = await framer.next_message()
             if instrument.faults.drop:
                 break
-            parts = encode_reply(instrument.handle(text, block))
+            parts = instrument.execute(text, block).wire_parts()
             if not parts:
                 continue
             if instrument.faults.delay > 0:

@@ -10,7 +10,9 @@ from sim_backends.scpi.models import SIM_MODELS, create
 
 
 def ask(instrument, text: str) -> str:
-    return ";".join(instrument.handle(text.encode()).text)
+    reply = instrument.handle(text.encode())
+    assert reply is None or reply.endswith(b"\n")
+    return reply.decode().removesuffix("\n") if reply else ""
 
 
 def test_short_and_long_forms_numeric_suffix_and_optional_nodes():

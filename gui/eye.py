@@ -25,16 +25,24 @@ class Eye:
 
 def eye_histogram(volts: np.ndarray, samples_per_symbol: float, ui: int = 2,
                   time_bins: int = 128, volt_bins: int = 128,
-                  v_range: tuple[float, float] | None = None) -> Eye:
+                  v_range: tuple[float, float] | None = None, step: float | None = None) -> Eye:
     """Histogram of ``volts`` folded on ``ui`` unit intervals (see module docstring).
 
     ``v_range``: voltage span of the display (default: the trace's min..max);
-    samples outside it are dropped.
+    samples outside it are dropped.  ``step``: the ADC's quantisation step (V);
+    when given, every voltage bin holds the same whole number of ADC codes
+    (otherwise quantised traces show empty stripes, a binning alias).
     """
     volts = np.asarray(volts, dtype=np.float64)
     if samples_per_symbol <= 0:
         raise ValueError("samples_per_symbol must be positive")
     v_min, v_max = v_range if v_range is not None else (float(volts.min()), float(volts.max()))
+    if step:
+        codes = int(round((v_max - v_min) / step)) + 1
+        per_bin = -(-codes // volt_bins)                    # ceil
+        volt_bins = -(-codes // per_bin)
+        v_min -= step / 2
+        v_max = v_min + volt_bins * per_bin * step
     if v_max <= v_min:
         v_max = v_min + 1e-12
     phase = np.mod(np.arange(volts.size) / samples_per_symbol, ui)

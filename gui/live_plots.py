@@ -98,6 +98,7 @@ class LivePlots(QTabWidget):
         self.ber_plot.setLogMode(y=True)
         self.ber_plot.setLabel("bottom", "received optical power", units="dBm")
         self.ber_plot.setLabel("left", "BER")
+        self.ber_plot.getAxis("left").enableAutoSIPrefix(False)
         self.ber_plot.addLegend()
         self.enob_plot = pg.PlotWidget(title="Effective bits vs power")
         self.enob_plot.setLabel("left", "ENOB", units="bit")

@@ -47,6 +47,7 @@ class LiveView(QWidget):
         self.frames = 0
         self._t_first = None
         self.last_frame: TraceFrame | None = None
+        self._span = None
         self._build()
 
     # -- layout
@@ -171,8 +172,12 @@ class LiveView(QWidget):
         self.last_frame = frame
         t = np.arange(frame.volts.size) * frame.x_increment
         self.curve.setData(t, frame.volts)
+        span = (frame.volts.size, frame.x_increment)
+        if span != self._span:              # new record length: show all of it once
+            self._span = span
+            self.trace_plot.setXRange(0.0, t[-1] if t.size else 1.0, padding=0.0)
         sps = (1.0 / frame.x_increment) / (self.baud_box.value() * 1e9)
-        eye = eye_histogram(frame.volts, sps)
+        eye = eye_histogram(frame.volts, sps, step=frame.scale_factor or None)
         self.eye_image.setImage(eye.counts, autoLevels=True)
         self.eye_image.setRect(0.0, eye.v_min, eye.ui, eye.v_max - eye.v_min)
         self.frames += 1

@@ -88,6 +88,7 @@ class RunBrowser(QWidget):
         chooser.addStretch()
         self.plot = pg.PlotWidget()
         self.plot.addLegend()
+        self.plot.getAxis("left").enableAutoSIPrefix(False)
         plot_box = QGroupBox("Datasets")
         col = QVBoxLayout(plot_box)
         col.addLayout(chooser)

@@ -49,10 +49,12 @@ class TraceFrame:
     volts: np.ndarray
     x_increment: float
     bits: int
+    scale_factor: float        # V per ADC code (the quantisation step)
 
     @classmethod
     def from_trace(cls, scope: str, trace: Trace) -> "TraceFrame":
-        return cls(scope, trace.channel, trace.volts(), trace.x_increment, trace.bits)
+        return cls(scope, trace.channel, trace.volts(), trace.x_increment, trace.bits,
+                   abs(trace.scale_factor))
 
 
 def role_method(role: str, key: str, channel: int | None) -> str:
@@ -202,16 +204,20 @@ class BenchWorker(QObject):
 
     @Slot(str, int, int, int)
     def load_pattern(self, awg: str, levels: int, symbols: int, samples_per_symbol: int) -> None:
-        """Upload a random ``levels``-PAM test pattern to every channel of ``awg`` and run it."""
+        """Upload one random ``levels``-PAM test pattern to every channel of ``awg`` and run it.
+
+        The same symbols on every port, so outputs that sum several ports still show one clean eye.
+        """
         from gui.patterns import pam_codes
         role = self.roles.get(awg)
         if role is None:
             self.error.emit(awg, "not connected")
             return
         try:
-            for i, ch in enumerate(role.channels):
-                rng = np.random.default_rng([levels, symbols, i])
-                role.upload(ch, pam_codes(rng, levels, symbols, samples_per_symbol, role.bits))
+            rng = np.random.default_rng([levels, symbols])
+            codes = pam_codes(rng, levels, symbols, samples_per_symbol, role.bits)
+            for ch in role.channels:
+                role.upload(ch, codes)
                 role.set_output(ch, True)
             role.run()
             self.pattern_loaded.emit(awg, f"PAM{levels}, {symbols} symbols x {samples_per_symbol} Sa")

@@ -11,19 +11,18 @@ here and documented in docs/readme/drivers.md:
 ===========================================  ===========================================
 
 In the locked modes the applied bias is where the controller's dither loop settles
-for a modulator of DC half-wave voltage ``v_pi`` (null at 0 V):
-null 0, quadrature v_pi/2, peak v_pi.  Range -10..+10 V.
+on the modulator of :class:`sim_backends.physics.mzm.MZM` (its default V_pi),
+from :func:`sim_backends.physics.mzm.bias_voltage`: peak 0 V, quadrature -V_pi/2,
+null -V_pi.  Range -10..+10 V.
 """
 from __future__ import annotations
 
+from sim_backends.physics.mzm import MZM, bias_voltage
 from sim_backends.scpi.commands import Command
 from sim_backends.scpi.instrument import Call, SimInstrument, boolean, choice, fmt_bool, number
 
 MODES = {"QUADrature": "quadrature", "PEAK": "peak", "NULL": "null", "MANual": "manual"}
 VOLTAGE = number(-10.0, 10.0)
-#: DC half-wave voltage of a LiNbO3 intensity modulator bias port, typical 4-6 V
-#: (e.g. Thorlabs LN81S-FC data sheet: DC V_pi <= 5 V... taken as 5 V).
-V_PI_DC = 5.0
 
 
 class GenericMBC(SimInstrument):
@@ -71,5 +70,5 @@ class GenericMBC(SimInstrument):
 
     @staticmethod
     def _settle(channel: dict) -> None:
-        locked = {"null": 0.0, "quadrature": V_PI_DC / 2, "peak": V_PI_DC}
-        channel["voltage"] = locked.get(channel["mode"], channel["setpoint"])
+        mode = channel["mode"]
+        channel["voltage"] = channel["setpoint"] if mode == "manual" else bias_voltage(mode, MZM.v_pi)

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from labctl import instruments
+from sim_backends.physics.mzm import MZM
 from labctl.roles import (AWG, BiasController, HeaterArray, Laser, OpticalAmplifier, Oscilloscope,
                           PowerMeter)
 
@@ -117,6 +118,12 @@ def test_bias_controller_modes(every_model):
         assert bias.voltage(1) == pytest.approx(-1.25)
         bias.set_mode(2, "null")
         assert bias.mode(2) == "null"
+        # cos^2 MZM: transmission cos^2(pi V / (2 V_pi)) is zero at |V| = V_pi, one at V = 0
+        assert abs(bias.voltage(2)) == pytest.approx(MZM.v_pi)
+        bias.set_mode(3, "peak")
+        assert bias.voltage(3) == pytest.approx(0.0)
+        bias.set_mode(4, "quadrature")
+        assert abs(bias.voltage(4)) == pytest.approx(MZM.v_pi / 2)
     st = state(servers, "bias")["channels"]
     assert st[1]["mode"] == "manual" and st[1]["voltage"] == pytest.approx(-1.25)
     assert st[2]["mode"] == "null"

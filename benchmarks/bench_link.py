@@ -28,7 +28,7 @@ import warnings
 
 import numpy as np
 
-from sim_backends.physics import link, pam, units
+from sim_backends.physics import chunks, link, pam, units
 from sim_backends.physics.fibre import Fibre
 from sim_backends.physics.mzm import MZM
 from sim_backends.physics.photodiode import Photodiode
@@ -44,18 +44,26 @@ PD_BANDWIDTH = 10e9
 
 
 def ours(n_symbols: int, seed: int = 1) -> dict:
-    """The benchmark chain built from sim_backends.physics device models."""
+    """The benchmark chain from sim_backends.physics device models, run
+    chunk by chunk (sim_backends.physics.chunks) as link.run does."""
     fs = BAUD * SPS
     streams = Streams(seed)
     bits = pam.random_bits(streams.rng("bits"), 2 * n_symbols)
     symbols = pam.bits_to_symbols(bits, "pam4")
     volts = pam.shape(pam.values(symbols, "pam4") * np.float32(DRIVE_VPP / 2), SPS, "nrz")
-    carrier = np.full((1, volts.size), np.sqrt(units.dbm_to_w(P_LAUNCH_DBM)), np.complex64)
-    field = MZM.biased("quadrature", v_pi=V_PI).modulate(carrier, volts)
-    field = Fibre(length=LENGTH_KM * 1e3).propagate(field, fs, [1550e-9])
+    amplitude = np.float32(np.sqrt(units.dbm_to_w(P_LAUNCH_DBM)))
+    mzm = MZM.biased("quadrature", v_pi=V_PI)
+    fibre = Fibre(length=LENGTH_KM * 1e3)
     pd = Photodiode(bandwidth=PD_BANDWIDTH, responsivity=1.0, saturation_current=None,
                     thermal_noise_density=float(np.sqrt(4 * units.K_B * 298.15 / 50)))
-    i = pd.photocurrent(field, fs, streams.rng("pd"))
+    wavelengths = [1550e-9]
+
+    def chain(v, z):
+        carrier = np.full((1, v.shape[-1]), amplitude, np.complex64)
+        return pd.photocurrent(fibre.propagate(mzm.modulate(carrier, v), fs, wavelengths), fs, normals=z)
+
+    normals = streams.rng("pd").standard_normal(volts.size, dtype=np.float32)
+    i = chunks.evaluate(chain, [volts, normals], fibre.halo(fs, wavelengths) + pd.halo(fs))
     rx, _, _ = pam.receive(i, SPS, symbols, "pam4")
     errors = pam.count_bit_errors(bits, pam.symbols_to_bits(rx, "pam4"))
     return {"bit_errors": errors, "bits": int(bits.size), "samples": int(volts.size)}

@@ -63,9 +63,17 @@ class ADC:
         """Std (V) of the extra ENOB noise."""
         return quantiser.enob_sigma(self.range, self.bits, self.enob)
 
+    def response(self, f):
+        """Front-end response: Gaussian, -3 dB at ``bandwidth``."""
+        return filters.gaussian(f, self.bandwidth)
+
+    def halo(self, fs: float) -> int:
+        """Front-end impulse-response half-width in samples at ``fs``."""
+        return filters.gaussian_halo(self.bandwidth, fs)
+
     def frontend(self, volts, fs: float) -> np.ndarray:
         """Apply the analog bandwidth to ``volts`` sampled at ``fs``."""
-        return filters.apply_real(np.asarray(volts), fs, lambda f: filters.gaussian(f, self.bandwidth))
+        return filters.apply_real(np.asarray(volts), fs, self.response, key=self, width=self.halo(fs))
 
     def resample(self, volts, fs_in: float, n_out: int | None = None) -> np.ndarray:
         """Sample ``volts`` [..., samples] (at ``fs_in``) at the ADC instants
@@ -87,12 +95,13 @@ class ADC:
         out = np.stack([ndimage.map_coordinates(row, [pos], order=3, mode="nearest") for row in flat])
         return out.reshape(volts.shape[:-1] + (n_out,)).astype(volts.dtype, copy=False)
 
-    def to_codes(self, volts, rng: np.random.Generator | None = None) -> np.ndarray:
+    def to_codes(self, volts, rng: np.random.Generator | None = None, normals=None) -> np.ndarray:
         """Quantise volts (already at the ADC rate) -> uint16 codes, with
-        ENOB noise when ``noise`` and rng given."""
+        ENOB noise when ``noise`` and rng (or pre-drawn ``normals``) given."""
         v = np.asarray(volts)
-        if self.noise and rng is not None and self.noise_sigma() > 0:
-            v = v + rng.standard_normal(v.shape, dtype=np.float32).astype(v.dtype) * v.dtype.type(self.noise_sigma())
+        if self.noise and (rng is not None or normals is not None) and self.noise_sigma() > 0:
+            z = normals if normals is not None else rng.standard_normal(v.shape, dtype=np.float32)
+            v = v + z.astype(v.dtype, copy=False) * v.dtype.type(self.noise_sigma())
         return quantiser.to_codes(v, self.range, self.offset, self.bits)
 
     def to_volts(self, codes) -> np.ndarray:

@@ -78,12 +78,18 @@ class DAC:
             h = h * filters.zero_order_hold(f, self.sample_rate)
         return h
 
+    def halo(self) -> int:
+        """Impulse-response half-width in samples (for chunked evaluation)."""
+        return filters.gaussian_halo(self.bandwidth, self.sample_rate) + 1   # + ZOH: one sample
+
     def to_volts(self, codes, rng: np.random.Generator | None = None,
-                 dtype=np.float32) -> np.ndarray:
+                 dtype=np.float32, normals=None) -> np.ndarray:
         """Codes [..., samples] at ``sample_rate`` -> analog volts at the same
         rate (ENOB noise if ``noise`` and rng given, then the frequency
-        response)."""
+        response).  ``normals``: pre-drawn standard normals of the codes'
+        shape, used instead of ``rng`` (chunked evaluation)."""
         v = self.levels(codes).astype(dtype)
-        if self.noise and rng is not None and self.noise_sigma() > 0:
-            v += rng.standard_normal(v.shape, dtype=np.float32).astype(dtype) * dtype(self.noise_sigma())
-        return filters.apply_real(v, self.sample_rate, self.response)
+        if self.noise and (rng is not None or normals is not None) and self.noise_sigma() > 0:
+            z = normals if normals is not None else rng.standard_normal(v.shape, dtype=np.float32)
+            v += z.astype(dtype, copy=False) * dtype(self.noise_sigma())
+        return filters.apply_real(v, self.sample_rate, self.response, key=self, width=self.halo())

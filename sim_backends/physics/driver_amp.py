@@ -35,9 +35,17 @@ class DriverAmp:
         """Linear voltage gain."""
         return 10 ** (self.gain_db / 20)
 
+    def response(self, f):
+        """Gaussian small-signal response, -3 dB at ``bandwidth``."""
+        return filters.gaussian(f, self.bandwidth)
+
+    def halo(self, fs: float) -> int:
+        """Impulse-response half-width in samples at ``fs``."""
+        return filters.gaussian_halo(self.bandwidth, fs)
+
     def amplify(self, volts, fs: float) -> np.ndarray:
         """Amplify ``volts`` [..., samples] sampled at ``fs`` (Hz) -> V."""
-        v = filters.apply_real(np.asarray(volts), fs, lambda f: filters.gaussian(f, self.bandwidth))
+        v = filters.apply_real(np.asarray(volts), fs, self.response, key=self, width=self.halo(fs))
         v = v * v.dtype.type(self.gain)
         half = self.swing / 2
         if self.soft:

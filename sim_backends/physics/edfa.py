@@ -56,16 +56,19 @@ class EDFA:
         nu = units.wavelength_to_frequency(wavelength)
         return nf * gain * units.H * nu / 2
 
-    def amplify(self, field, fs: float, wavelengths,
-                rng: np.random.Generator | None = None) -> np.ndarray:
-        """Amplify ``field`` [wavelengths, samples] sampled at ``fs``."""
+    def amplify(self, field, fs: float, wavelengths, rng: np.random.Generator | None = None,
+                gain: float | None = None, normals=None) -> np.ndarray:
+        """Amplify ``field`` [wavelengths, samples] sampled at ``fs``.
+        ``gain`` (linear) overrides the mode's gain (chunked evaluation fixes
+        it from the whole record); ``normals`` [*field.shape, 2] are pre-drawn
+        standard normals used instead of ``rng``."""
         field = np.asarray(field)
-        g = self.gain(field)
+        g = self.gain(field) if gain is None else gain
         out = (field * np.sqrt(g)).astype(field.dtype if np.iscomplexobj(field) else np.complex128)
-        if self.noise and rng is not None:
+        if self.noise and (rng is not None or normals is not None):
             sigma = np.sqrt(np.atleast_1d(self.ase_psd(g, wavelengths)) * fs / 2)
             sigma = sigma[:, None] if out.ndim >= 2 else sigma.reshape(())
             shape = out.shape
-            n = rng.standard_normal(shape + (2,), dtype=np.float32)
+            n = normals if normals is not None else rng.standard_normal(shape + (2,), dtype=np.float32)
             out += (sigma * (n[..., 0] + 1j * n[..., 1])).astype(out.dtype)
         return out

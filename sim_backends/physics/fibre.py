@@ -30,6 +30,7 @@ Defaults: Corning SMF-28 Ultra data sheet: attenuation <= 0.18-0.20 dB/km at
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -103,13 +104,26 @@ class Fibre:
             field = field[None, :]
         dtype = field.dtype if np.iscomplexobj(field) else np.complex128
         if not self.nonlinear:
-            out = filters.apply_complex(field.astype(dtype, copy=False), fs,
-                                        lambda f: self.transfer(f, wavelengths), block=self.block)
+            out = filters.apply_complex(field.astype(dtype, copy=False), fs, self._response(wavelengths),
+                                        block=self.block, key=(self, _key(wavelengths)),
+                                        width=self.halo(fs, wavelengths))
             out = out.astype(dtype, copy=False)
         else:
             f = sfft.fftfreq(field.shape[-1], 1.0 / fs)
             out = self._split_step(field.astype(dtype), f, wavelengths)
         return out[0] if squeeze else out
+
+    def _response(self, wavelengths):
+        lam = np.atleast_1d(np.asarray(wavelengths, dtype=float))
+        return lambda f: self.transfer(f, lam)
+
+    def halo(self, fs: float, wavelengths) -> int:
+        """Half-width (samples) of the span's dispersive impulse response at
+        ``fs``: the group-delay spread over the simulated band,
+        max |tau_g(f)| fs with tau_g = (beta2 w + beta3 w^2 / 2) L, |f| <= fs/2,
+        plus 4 filters.HALO_MARGIN samples for the band-edge ringing (for overlap-save
+        and chunked evaluation; agreement with one whole-record FFT is tested)."""
+        return _halo(self, float(fs), _key(wavelengths))
 
     def _split_step(self, field, f, wavelengths):
         """Symmetric split-step Fourier (SPM only), ``steps`` equal steps."""
@@ -124,6 +138,18 @@ class Fibre:
             a = a * np.exp(1j * gamma * l_eff * np.exp(self.alpha * dz / 2) * np.abs(a) ** 2).astype(a.dtype)
             a = sfft.ifft(sfft.fft(a, axis=-1, workers=-1) * h_half, axis=-1, workers=-1)
         return a.astype(field.dtype, copy=False)
+
+
+@functools.lru_cache(maxsize=64)
+def _halo(fibre: Fibre, fs: float, wavelengths: tuple) -> int:
+    lam = np.array(wavelengths)
+    w = np.pi * fs
+    tau = (np.abs(fibre.beta2(lam)) * w + np.abs(fibre.beta3(lam)) * w * w / 2) * fibre.length
+    return int(np.ceil(np.max(tau) * fs)) + 4 * filters.HALO_MARGIN
+
+
+def _key(wavelengths) -> tuple:
+    return tuple(np.atleast_1d(np.asarray(wavelengths, dtype=float)).tolist())
 
 
 def fading_null_frequencies(k, wavelength: float, d_ps_nm_km: float, length: float) -> np.ndarray:

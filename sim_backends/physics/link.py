@@ -13,9 +13,10 @@ Vectorised over wavelengths: ``Link.transmit_fields`` keeps fields as
 [wavelengths, samples]; the single-wavelength BER run uses one row.
 
 Determinism: all randomness comes from ``Streams(seed)`` with one stream per
-device ("bits", "dac", "laser", "edfa", span index, "pd", "adc"), so one seed
-gives bit-identical ADC codes on every run; different seeds give different
-noise.  Each noise source is switched through its device's ``noise`` field
+device ("bits", "dac", "laser", ("edfa", span), "pd", "adc"), drawn for the
+whole record before the chain runs chunk by chunk (:mod:`chunks`), so one
+seed gives bit-identical ADC codes on every run whatever the chunking;
+different seeds give different noise.  Each noise source is switched through its device's ``noise`` field
 (``LinkConfig.noiseless()`` switches all off).
 
 The DAC and scope run at fs = baud * sps here (their ``sample_rate`` is
@@ -31,7 +32,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim_backends.physics import pam, units
+from sim_backends.physics import chunks, pam, units
 from sim_backends.physics.adc import ADC
 from sim_backends.physics.dac import DAC
 from sim_backends.physics.driver_amp import DriverAmp
@@ -108,36 +109,69 @@ def dac_codes(symbols, fmt: str, dac: DAC, sps: int) -> np.ndarray:
     return np.repeat(levels[np.asarray(symbols)], sps)
 
 
-def transmit_fields(cfg: LinkConfig, codes, streams: Streams, wavelengths=None) -> np.ndarray:
-    """Codes [samples] -> modulated field [1, samples] after the MZM."""
-    fs = cfg.fs
+def _halo(span: Fibre, fs: float, wavelengths) -> int:
+    """Chunk halo of a span (a nonlinear span is evaluated in one pass)."""
+    return 1 << 40 if span.nonlinear else span.halo(fs, wavelengths)
+
+
+def _normals(rng: np.random.Generator, shape, on: bool) -> np.ndarray:
+    """Whole-record standard normals (float32), or zeros when the source is off."""
+    return rng.standard_normal(shape, dtype=np.float32) if on else np.zeros(shape, np.float32)
+
+
+def transmit(cfg: LinkConfig, codes, streams: Streams, wavelengths) -> np.ndarray:
+    """Codes [samples] -> field [1, samples] after the MZM and the first span
+    (DAC with ENOB noise, driver, laser with RIN/phase noise, MZM)."""
+    fs, n = cfg.fs, codes.shape[-1]
     dac = dataclasses.replace(cfg.dac, sample_rate=fs)
-    volts = cfg.driver.amplify(dac.to_volts(codes, streams.rng("dac")), fs)
-    carrier = cfg.laser.field(volts.shape[-1], fs, streams.rng("laser"))
-    return cfg.mzm.modulate(carrier, volts)
+    carrier = cfg.laser.field(n, fs, streams.rng("laser"))
+    first = cfg.spans[0] if cfg.spans else None
+
+    def chain(codes, z, carrier):
+        field = cfg.mzm.modulate(carrier, cfg.driver.amplify(dac.to_volts(codes, normals=z), fs))
+        return first.propagate(field, fs, wavelengths) if first else field
+
+    halo = dac.halo() + cfg.driver.halo(fs) + (_halo(first, fs, wavelengths) if first else 0)
+    return chunks.evaluate(chain, [codes, _normals(streams.rng("dac"), n, dac.noise), carrier], halo)
 
 
 def propagate(cfg: LinkConfig, field, streams: Streams, wavelengths) -> np.ndarray:
-    """Through every span (and EDFA) then the VOA to ``rop_dbm``."""
+    """EDFA after each span and the remaining spans; returns the field at the
+    VOA input (the first span is part of :func:`transmit`)."""
+    fs = cfg.fs
     for i, span in enumerate(cfg.spans):
-        field = span.propagate(field, cfg.fs, wavelengths)
+        if i > 0:
+            field = chunks.evaluate(lambda x: span.propagate(x, fs, wavelengths), [field],
+                                    _halo(span, fs, wavelengths))
         if cfg.edfa is not None:
-            field = cfg.edfa.amplify(field, cfg.fs, wavelengths, streams.rng("edfa", i))
-    if cfg.rop_dbm is not None:
-        p = float(np.sum(np.mean(np.abs(field) ** 2, axis=-1)))
-        field = field * np.float32(np.sqrt(float(units.dbm_to_w(cfg.rop_dbm)) / p))
+            field = cfg.edfa.amplify(field, fs, wavelengths, streams.rng("edfa", i))
     return field
 
 
+def voa_scale(cfg: LinkConfig, field) -> float:
+    """Field scale factor of the VOA that sets the mean power to ``rop_dbm``."""
+    if cfg.rop_dbm is None:
+        return 1.0
+    p = float(np.sum(np.mean(np.abs(field) ** 2, axis=-1)))
+    return float(np.sqrt(float(units.dbm_to_w(cfg.rop_dbm)) / p))
+
+
 def receive_codes(cfg: LinkConfig, field, streams: Streams):
-    """Field -> (uint16 scope codes, the ADC used with its range/offset)."""
-    volts = cfg.pd.detect(field, cfg.fs, streams.rng("pd"))
-    adc = dataclasses.replace(cfg.adc, sample_rate=cfg.fs)
-    volts = adc.frontend(volts, cfg.fs)
+    """Field at the VOA input -> (uint16 scope codes, the ADC used with its
+    range/offset).  VOA, PD+TIA and scope front end run chunked."""
+    fs, n = cfg.fs, field.shape[-1]
+    adc = dataclasses.replace(cfg.adc, sample_rate=fs)
+    scale = np.float32(voa_scale(cfg, field))
+
+    def chain(x, z):
+        return adc.frontend(cfg.pd.detect(x * scale, fs, normals=z), fs)
+
+    volts = chunks.evaluate(chain, [field, _normals(streams.rng("pd"), n, cfg.pd.noise)],
+                            cfg.pd.halo(fs) + adc.halo(fs))
     if cfg.adc_autorange:
         lo, hi = float(volts.min()), float(volts.max())
         adc = dataclasses.replace(adc, range=1.1 * (hi - lo), offset=(hi + lo) / 2)
-    codes = adc.to_codes(adc.resample(volts, cfg.fs), streams.rng("adc"))
+    codes = adc.to_codes(adc.resample(volts, fs), streams.rng("adc"))
     return codes, adc
 
 
@@ -151,7 +185,7 @@ def run(cfg: LinkConfig, seed: int) -> LinkResult:
     symbols = pam.bits_to_symbols(bits, cfg.format)
     codes_tx = dac_codes(symbols, cfg.format, cfg.dac, cfg.sps)
     wavelengths = np.array([cfg.laser.wavelength])
-    field = propagate(cfg, transmit_fields(cfg, codes_tx, streams), streams, wavelengths)
+    field = propagate(cfg, transmit(cfg, codes_tx, streams, wavelengths), streams, wavelengths)
     codes, adc = receive_codes(cfg, field, streams)
     rx_symbols, snr, _ = pam.receive(adc.to_volts(codes), cfg.sps, symbols, cfg.format)
     rx_bits = pam.symbols_to_bits(rx_symbols, cfg.format)

@@ -64,8 +64,15 @@ class Photodiode:
         """Noiseless DC photocurrent (A) for optical power (W)."""
         return self.responsivity * np.asarray(power) + self.dark_current
 
-    def photocurrent(self, field, fs: float, rng: np.random.Generator | None = None) -> np.ndarray:
-        """Field [..., wavelengths, samples] (sqrt W) -> current [..., samples] (A)."""
+    def halo(self, fs: float) -> int:
+        """Impulse-response half-width in samples at ``fs``."""
+        return filters.gaussian_halo(self.bandwidth, fs)
+
+    def photocurrent(self, field, fs: float, rng: np.random.Generator | None = None,
+                     normals=None) -> np.ndarray:
+        """Field [..., wavelengths, samples] (sqrt W) -> current [..., samples] (A).
+        ``normals``: pre-drawn standard normals of the output shape, used
+        instead of ``rng`` (chunked evaluation)."""
         field = np.asarray(field)
         if field.ndim == 1:
             field = field[None, :]
@@ -75,7 +82,7 @@ class Photodiode:
         power += np.square(im, dtype=real)
         power = power.sum(axis=-2) if power.shape[-2] > 1 else power[..., 0, :]
         i = power * real(self.responsivity) + real(self.dark_current)
-        if self.noise and rng is not None and (self.shot or self.thermal):
+        if self.noise and (rng is not None or normals is not None) and (self.shot or self.thermal):
             thermal_var = real(self.thermal_noise_density**2 * fs / 2 if self.thermal else 0.0)
             if self.shot:
                 sigma = np.maximum(i, 0) * real(units.Q * fs)
@@ -83,18 +90,18 @@ class Photodiode:
                 np.sqrt(sigma, out=sigma)
             else:
                 sigma = np.sqrt(thermal_var)
-            noise = rng.standard_normal(i.shape, dtype=np.float32).astype(real, copy=False)
-            noise *= sigma
+            z = normals if normals is not None else rng.standard_normal(i.shape, dtype=np.float32)
+            noise = z.astype(real) * sigma
             i += noise
-        i = filters.apply_real(i, fs, self.response)
+        i = filters.apply_real(i, fs, self.response, key=self, width=self.halo(fs))
         if self.saturation_current:
             s = real(self.saturation_current)
             i = s * np.tanh(i / s)
         return i
 
-    def detect(self, field, fs: float, rng: np.random.Generator | None = None) -> np.ndarray:
+    def detect(self, field, fs: float, rng: np.random.Generator | None = None, normals=None) -> np.ndarray:
         """Field -> TIA output voltage (V) [..., samples]."""
-        i = self.photocurrent(field, fs, rng)
+        i = self.photocurrent(field, fs, rng, normals)
         return i * i.dtype.type(self.transimpedance)
 
 

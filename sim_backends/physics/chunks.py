@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 #: Default chunk length (samples, halo included).
-CHUNK = 8192
+CHUNK = 16384
 
 
 def evaluate(fn, inputs, halo: int, chunk: int = CHUNK) -> np.ndarray:

@@ -32,7 +32,7 @@ import numpy as np
 import scipy.fft as sfft
 from collections import OrderedDict
 
-from scipy import signal
+from scipy import signal, special
 
 _LN2 = np.log(2.0)
 
@@ -44,9 +44,12 @@ def gaussian(f, f3db: float):
     return np.exp(-0.5 * _LN2 * (f / f3db) ** 2)
 
 
-def gaussian_noise_bandwidth(f3db: float) -> float:
-    """Equivalent noise bandwidth of :func:`gaussian`: (1/2) sqrt(pi/ln2) f3dB."""
-    return 0.5 * np.sqrt(np.pi / _LN2) * f3db
+def gaussian_noise_bandwidth(f3db: float, fs: float | None = None) -> float:
+    """Equivalent noise bandwidth of :func:`gaussian`, integral of |H|^2 over
+    [0, fs/2]: (1/2) sqrt(pi/ln2) f3dB erf(sqrt(ln2) fs / (2 f3dB));
+    fs=None integrates to infinity."""
+    full = 0.5 * np.sqrt(np.pi / _LN2) * f3db
+    return full if fs is None else full * float(special.erf(np.sqrt(_LN2) * fs / (2 * f3db)))
 
 
 #: Samples added to analytic impulse-response half-widths: the responses are

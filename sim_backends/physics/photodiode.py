@@ -10,7 +10,9 @@ Model (Agrawal, Fiber-Optic Communication Systems, 4th ed., sec. 4.4)::
     V      = Z_t I                       TIA transimpedance
 
 After the receiver filter the noise variances are 2 q (I + I_d) ENBW and
-i_n^2 ENBW, with ENBW = (1/2) sqrt(pi/ln2) B (see filters.py).  The thermal
+i_n^2 ENBW, with ENBW = (1/2) sqrt(pi/ln2) B erf(sqrt(ln2) fs / (2B)): the
+noise exists only in the simulated band [0, fs/2] (ENBW -> 1.0645 B for
+fs >> B, 0.79 B at fs = 2B; see filters.py).  The thermal
 density may instead come from a load resistor: i_n^2 = 4 k T / R_L
 (:func:`thermal_density`).
 
@@ -52,9 +54,10 @@ class Photodiode:
     shot: bool = True
     thermal: bool = True
 
-    def noise_bandwidth(self) -> float:
-        """ENBW of the receiver response (Hz)."""
-        return filters.gaussian_noise_bandwidth(self.bandwidth)
+    def noise_bandwidth(self, fs: float | None = None) -> float:
+        """ENBW (Hz) of the receiver response, integral |H|^2 df over
+        [0, fs/2] (the simulated band; fs=None: over [0, inf))."""
+        return filters.gaussian_noise_bandwidth(self.bandwidth, fs)
 
     def response(self, f):
         """Receiver frequency response (Gaussian, -3 dB at ``bandwidth``)."""

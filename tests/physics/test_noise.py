@@ -102,3 +102,14 @@ def test_signal_ase_beat_variance(rng):
     p_s = 100 * p_in
     expected = 2 * p_s * s_ase * 2 * gaussian_enbw(10e9)
     assert np.isclose(i.var(), expected, rtol=0.05)
+
+
+def test_thermal_noise_within_the_simulated_band_when_fs_is_2B(rng):
+    """At fs = 2B the noise exists only up to B: ENBW = integral_0^B |H|^2 df
+    = B int_0^1 exp(-ln2 x^2) dx (closed form via erf)."""
+    from scipy.special import erf
+    pd = Photodiode(shot=False, bandwidth=10e9, thermal_noise_density=20e-12, saturation_current=None)
+    i = pd.photocurrent(_cw(0.0), 20e9, rng)
+    enbw = 10e9 * 0.5 * np.sqrt(np.pi / np.log(2)) * erf(np.sqrt(np.log(2)))
+    assert np.isclose(i.var(), (20e-12) ** 2 * enbw, rtol=0.03)
+    assert np.isclose(pd.noise_bandwidth(20e9), enbw, rtol=1e-9)

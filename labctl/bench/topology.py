@@ -61,6 +61,10 @@ class EdgeNode(_Strict):
     ports: list[int] = Field(min_length=1)
     spans: list[Span] = Field(min_length=1)
     amplifier: str | None = None
+    #: operating point: gain (dB) of the amplifier of every port fibre, set in
+    #: 'gain' mode by the matrix-product code (None: keep the bench settings).
+    #: Constant gain, not constant power: an AGC would rescale with the data.
+    amplifier_gain_db: float | None = None
     #: dispersion-compensating module at the centre input: fraction of the span
     #: dispersion and slope it removes (slope-matched DCF ~1.0); 0 = none
     dcm_ratio: float = Field(1.0, ge=0, le=1.2)
@@ -95,6 +99,7 @@ class Awgr(_Strict):
     non-adjacent <= -30 dB)."""
 
     insertion_loss_db: float = Field(5.0, ge=0)
+    passband_3db_hz: float = Field(50e9, gt=0)
     adjacent_crosstalk_db: float = Field(-25.0, le=0)
     nonadjacent_crosstalk_db: float = Field(-30.0, le=0)
 
@@ -123,6 +128,8 @@ class Centre(_Strict):
     ports: int = Field(8, ge=1)
     wavelengths: int = Field(8, ge=1)
     comb_spacing_hz: float = Field(100e9, gt=0)
+    #: centre of the comb / AWGR grid: ITU 193.4 THz = 1550.12 nm
+    grid_centre_hz: float = Field(193.4e12, gt=0)
     awgr: Awgr = Awgr()
     rings: RingBank | None = None
     #: wdm: one photodiode per AWGR output q (length = ports)
@@ -133,80 +140,95 @@ class Centre(_Strict):
 
 
 class MzmParams(_Strict):
-    """LiNbO3 intensity modulator. Defaults: Thorlabs LN81S-FC / iXblue MX-LN-40
-    class datasheets: RF V_pi 5 V, DC extinction ratio > 20 dB (25 typ.),
-    insertion loss 4 dB. ``bias_spread`` is the static phase error of each
-    modulator's quadrature point (rad, random per device, removed by calibration)."""
+    """LiNbO3 intensity modulator + linear RF driver. Defaults: Thorlabs LN81S-FC /
+    iXblue MX-LN-40 class data sheets (RF V_pi 5 V, DC extinction ratio 25 dB,
+    insertion loss 4.5 dB); driver: a 20 dB linear modulator driver (e.g. SHF S807C
+    class, 10 V/V). ``bias_spread_v`` is the spread of each modulator's static bias
+    offset (V, random per device) seen in 'manual' bias mode; the bias controller's
+    quadrature lock leaves ``lock_error_v``."""
 
     v_pi: float = Field(5.0, gt=0)
     extinction_ratio_db: float = Field(25.0, gt=0)
-    insertion_loss_db: float = Field(4.0, ge=0)
-    bias_spread_rad: float = Field(0.15, ge=0)
-    driver_gain: float = Field(1.0, gt=0)  # V at the MZM per V at the AWG output
-    bandwidth_hz: float = Field(30e9, gt=0)
+    insertion_loss_db: float = Field(4.5, ge=0)
+    driver_gain: float = Field(10.0, gt=0)
+    bandwidth_hz: float = Field(35e9, gt=0)
+    bias_spread_v: float = Field(1.0, ge=0)
+    lock_error_v: float = Field(0.05, ge=0)  # dither bias controllers: ~1 % of V_pi
 
 
 class RingParams(_Strict):
-    """Silicon micro-ring (all-pass, thermally tuned). Defaults: loaded Q ~ 2e4
-    (FWHM ~ 10 GHz at 1550 nm), notch extinction 20 dB, heater tuning
-    efficiency 0.25 nm/mW with a 1 kOhm heater (typical SOI rings, e.g.
-    Tait et al., Sci. Rep. 7, 7430 (2017)), 5 % thermal crosstalk to the
-    neighbouring heater, as-fabricated resonances 0.1-1.0 nm blue of their line."""
+    """Silicon add-drop micro-ring, thermally tuned (sim_backends.physics.microring).
+    Defaults: ~10 um radius SOI ring (Bogaerts et al., Laser Photon. Rev. 6, 47
+    (2012); foundry PDK figures): FSR 9 nm, loaded Q 1e4, 0.1 dB round-trip loss,
+    TiN heater 0.25 nm/mW and 1 kOhm; 5 % thermal crosstalk to the neighbouring
+    heater; as-fabricated resonances 0.05-0.4 nm blue of their comb line (intra-die
+    resonance non-uniformity of neighbouring identical rings is a few 100 pm, e.g.
+    Lu et al., Opt. Express 25, 9712 (2017); rings are designed blue of the grid
+    because heaters only red-shift)."""
 
-    fwhm_hz: float = Field(10e9, gt=0)
-    extinction_db: float = Field(20.0, gt=0)
+    fsr_m: float = Field(9e-9, gt=0)
+    q_loaded: float = Field(1e4, gt=0)
+    round_trip_loss_db: float = Field(0.1, ge=0)
     tuning_nm_per_mw: float = Field(0.25, gt=0)
     heater_resistance_ohm: float = Field(1000.0, gt=0)
     thermal_crosstalk: float = Field(0.05, ge=0, lt=1)
-    fab_offset_nm: tuple[float, float] = (0.1, 1.0)
-    insertion_loss_db: float = Field(1.0, ge=0)
+    fab_offset_nm: tuple[float, float] = (0.05, 0.4)
 
 
 class PhotodiodeParams(_Strict):
-    """PIN photodiode + TIA. Defaults: 50 GHz-class InGaAs PIN
-    (e.g. Finisar XPDV2120R: 0.65 A/W; 0.8 A/W for PIN+TIA receivers, 1550 nm) with a linear TIA of 1 kOhm and 20 pA/sqrt(Hz)
-    input-referred noise (e.g. Inphi/Marvell linear TIAs, 15-25 pA/sqrt(Hz))."""
+    """PIN photodiode + linear TIA (sim_backends.physics.photodiode defaults:
+    Coherent/Finisar XPRV2022A, Albis PD/TIA class): 0.8 A/W, 10 nA dark,
+    20 pA/rtHz, 40 GHz, 300 Ohm, soft saturation at 2 mA."""
 
     responsivity_a_per_w: float = Field(0.8, gt=0)
-    transimpedance_ohm: float = Field(1000.0, gt=0)
+    dark_current_a: float = Field(10e-9, ge=0)
     input_noise_a_per_rthz: float = Field(20e-12, ge=0)
-    bandwidth_hz: float = Field(30e9, gt=0)
-    dark_current_a: float = Field(5e-9, ge=0)
+    bandwidth_hz: float = Field(40e9, gt=0)
+    transimpedance_ohm: float = Field(300.0, gt=0)
+    saturation_current_a: float = Field(2e-3, gt=0)
 
 
 class EdfaParams(_Strict):
-    """Booster/pre-amplifier EDFA. Default noise figure 5 dB (e.g. Amonics
-    AEDFA-C / Lumentum OA-series datasheets: NF < 5.5 dB)."""
+    """EDFA noise figure 5 dB (Amonics AEDFA-C / Thorlabs EDFA100S data sheets)."""
 
     noise_figure_db: float = Field(5.0, gt=0)
-    optical_bandwidth_hz: float = Field(4.0e12, gt=0)  # C-band gain window at the PD
 
 
 class LaserParams(_Strict):
-    """Comb / seed source. RIN -145 dB/Hz (Santec TSL-570 datasheet: <= -145 dB/Hz),
-    comb line power flatness +-1 dB (electro-optic combs, typ.)."""
+    """Seed laser + electro-optic comb. RIN -145 dB/Hz (Santec TSL-570 data sheet);
+    an 8-line flattened EO comb delivers about -10 dB of the seed power per line
+    (0 dBm lines from a 10 dBm seed, as in sim_backends.physics.laser.CombSource)
+    with +-1 dB flatness."""
 
     rin_db_per_hz: float = -145.0
+    comb_line_efficiency_db: float = -10.0
     comb_flatness_db: float = Field(1.0, ge=0)
 
 
 class DacParams(_Strict):
-    """AWG analogue front end beyond the code quantisation: effective bits
-    (Keysight M8196A ~5.5 ENOB at high frequency is the 8-bit figure; datasheet
-    SFDR/ENOB), analogue bandwidth (M8196A: 32 GHz)."""
+    """AWG analogue front end beyond code quantisation (sim_backends.physics.dac):
+    ENOB per driver model (Keysight M8196A ~5.5; Tektronix AWG70002B ~6.5 at
+    high frequency) and analogue bandwidth per model (32 GHz; 13.5 GHz)."""
 
-    enob: float = Field(5.5, gt=0)
-    bandwidth_hz: float = Field(32e9, gt=0)
+    enob: dict[str, float] = Field(default_factory=lambda: {
+        "keysight_m8196a": 5.5, "tektronix_awg70002b": 6.5, "tektronix_awg70001b": 6.5})
+    bandwidth_hz: dict[str, float] = Field(default_factory=lambda: {
+        "keysight_m8196a": 32e9, "tektronix_awg70002b": 13.5e9, "tektronix_awg70001b": 15e9})
+    default_enob: float = Field(6.0, gt=0)
+    default_bandwidth_hz: float = Field(20e9, gt=0)
 
 
 class AdcParams(_Strict):
-    """Scope front end beyond the code quantisation: effective bits at the used
-    bandwidth (Keysight UXR 10-bit: ~6.5 ENOB at full bandwidth; Tek DPO70000 8-bit:
-    ~5.5 ENOB) per scope, and analogue bandwidth."""
+    """Scope front end beyond code quantisation (sim_backends.physics.adc): ENOB
+    and bandwidth per driver model (Keysight UXR0334A: 6.5 ENOB, 33 GHz;
+    Tektronix DPO70000SX: ~5.5 ENOB, 33 GHz)."""
 
-    enob: dict[str, float] = Field(default_factory=dict)
+    enob: dict[str, float] = Field(default_factory=lambda: {
+        "keysight_uxr": 6.5, "tektronix_dpo70000": 5.5})
+    bandwidth_hz: dict[str, float] = Field(default_factory=lambda: {
+        "keysight_uxr": 33e9, "tektronix_dpo70000": 33e9})
     default_enob: float = Field(6.0, gt=0)
-    bandwidth_hz: float = Field(33e9, gt=0)
+    default_bandwidth_hz: float = Field(33e9, gt=0)
 
 
 class Devices(_Strict):
@@ -224,7 +246,7 @@ class Topology(_Strict):
 
     scheme: Literal["time", "wdm"] = "wdm"
     #: symbol rate of the products (Bd); the AWG sample rate sets samples per symbol
-    symbol_rate_hz: float = Field(10e9, gt=0)
+    symbol_rate_hz: float = Field(11.5e9, gt=0)  # 92 GSa/s / 8; 23 GSa/s / 2
     edges: list[EdgeNode] = Field(min_length=1)
     centre: Centre
     devices: Devices = Devices()

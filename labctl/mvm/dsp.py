@@ -1,0 +1,93 @@
+"""Receiver DSP for matrix products: scope codes -> per-symbol estimates.
+
+Steps (DESIGN.md, data path step 6):
+
+1. ``to_volts``: ADC codes -> V with the scope's range/offset
+   (v = offset - range/2 + (code + 1/2) range/2^bits, as sim_backends.physics.adc).
+2. ``resample``: scope rate -> ``sps`` samples per symbol with
+   scipy.signal.resample_poly (rational ratio), then one frame period is cut
+   out (the AWGs repeat, so the record is periodic).
+3. ``synchronise``: circular cross-correlation of the period with the known
+   preamble (rectangular pulses) through scipy.signal.correlate (FFT method);
+   the peak gives the frame start in samples.
+4. ``tap_matrix``: for each symbol, the samples around its centre (a
+   fractionally spaced window of ``taps`` samples).
+5. ``Equaliser``: a linear feed-forward equaliser plus gain/offset and known
+   side terms, trained by least squares (numpy.linalg.lstsq, small ridge) on
+   the symbols whose targets are known (preamble + training), applied to the
+   payload.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+from scipy import signal
+
+
+def to_volts(codes: np.ndarray, bits: int, vrange: float, offset: float) -> np.ndarray:
+    """Scope codes -> volts (centre of each code bin)."""
+    return offset - vrange / 2 + (np.asarray(codes, float) + 0.5) * vrange / 2**bits
+
+
+def preamble(order: int = 6) -> np.ndarray:
+    """Maximum-length sequence of length 2^order - 1 as 0/1 floats (scipy.signal.max_len_seq)."""
+    return signal.max_len_seq(order)[0].astype(float)
+
+
+def resample(volts: np.ndarray, fs_in: float, fs_out: float) -> np.ndarray:
+    """Polyphase resampling fs_in -> fs_out (rational ratio, denominator <= 4096)."""
+    ratio = Fraction(fs_out / fs_in).limit_denominator(4096)
+    return signal.resample_poly(volts, ratio.numerator, ratio.denominator)
+
+
+def one_period(volts: np.ndarray, fs_in: float, symbol_rate: float, sps: int, n_symbols: int) -> np.ndarray:
+    """One frame period (n_symbols * sps samples) from a record of >= 2 periods,
+    taken away from the resampler's edge transients."""
+    y = resample(volts, fs_in, symbol_rate * sps)
+    n = n_symbols * sps
+    start = min(n // 2, max(0, y.size - n))
+    if y.size < n:
+        raise ValueError(f"record holds {y.size} samples, a frame needs {n}")
+    return y[start:start + n], start
+
+
+def synchronise(period: np.ndarray, template_symbols: np.ndarray, sps: int) -> int:
+    """Frame start (sample index into ``period``) by circular correlation with
+    the zero-mean preamble upsampled by ``sps``."""
+    t = np.repeat(template_symbols - template_symbols.mean(), sps)
+    x = period - period.mean()
+    ext = np.concatenate([x, x[:t.size]])
+    c = signal.correlate(ext, t, mode="valid", method="fft")[:x.size]
+    return int(np.argmax(c))
+
+
+def tap_matrix(period: np.ndarray, start: int, sps: int, n_symbols: int, taps: int) -> np.ndarray:
+    """[n_symbols, taps] samples around each symbol centre (circular)."""
+    centre = start + np.arange(n_symbols) * sps + sps // 2
+    offs = np.arange(taps) - taps // 2
+    return period[(centre[:, None] + offs[None, :]) % period.size]
+
+
+@dataclass
+class Equaliser:
+    """y_hat = F @ taps + c + side @ b, least-squares trained (ridge ``lam``)."""
+
+    coef: np.ndarray
+
+    @classmethod
+    def train(cls, taps: np.ndarray, side: np.ndarray, target: np.ndarray, lam: float = 1e-9) -> "Equaliser":
+        a = _design(taps, side)
+        scale = np.sqrt(np.mean(a**2, axis=0)) + 1e-30
+        an = a / scale
+        g = an.T @ an + lam * len(an) * np.eye(an.shape[1])
+        coef = np.linalg.solve(g, an.T @ target) / scale
+        return cls(coef)
+
+    def apply(self, taps: np.ndarray, side: np.ndarray) -> np.ndarray:
+        return _design(taps, side) @ self.coef
+
+
+def _design(taps: np.ndarray, side: np.ndarray) -> np.ndarray:
+    return np.hstack([taps, np.ones((taps.shape[0], 1)), side.reshape(taps.shape[0], -1)])

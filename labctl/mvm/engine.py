@@ -1,0 +1,360 @@
+"""Runs matrix products frame by frame on one bench (through a bench IO).
+
+:class:`OpticalEngine` turns tiles of (W, X) into AWG codes and heater
+currents, acquires the scopes, and decodes the scope traces (labctl.mvm.dsp)
+into unsigned products, which labctl.mvm.signed turns into signed ones.
+Calibration data (labctl.mvm.calibration) is used where present; otherwise
+nominal design values (quadrature cos^2 modulators, rings on their design
+wavelengths, no skew, ideal AWGR routing).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from labctl.mvm import encode
+from labctl.mvm.bench_io import outputs, scopes_in_order
+from labctl.mvm.calibration import Calibration
+from labctl.mvm.dsp import Equaliser, one_period, synchronise, tap_matrix
+from labctl.mvm.frames import FrameFormat
+from labctl.mvm.plan import Plan, plan_product
+from labctl.mvm.signed import scale_of, signed_from_unsigned, to_unsigned
+from sim_backends.physics.microring import MicroRing
+from sim_backends.physics.streams import Streams
+
+#: Ring weight window as fractions of the notch: lowest transmission
+#: 1 - 0.9 d (near the lock) and highest at 4 half-widths of detuning.
+RING_LO_FRACTION = 0.9
+RING_HI_DETUNE = 3.0
+#: Period (symbols) of the constant waveforms used for DC measurements.
+DC_SYMBOLS = 16
+
+
+@dataclass
+class FrameRecord:
+    """Codes of the last frame (for tests and run files)."""
+    dac: dict = field(default_factory=dict)    # (awg, ch) -> uint16
+    scope: dict = field(default_factory=dict)  # (scope, ch) -> uint16
+
+
+class OpticalEngine:
+    def __init__(self, bench, io, calibration: Calibration | None = None,
+                 frame: FrameFormat | None = None, seed: int | None = None,
+                 gain_offset_db: float = 0.0):
+        self.bench, self.io, self.topo = bench, io, bench.topology
+        self.cal = calibration
+        self.frame = (calibration.frame if calibration is not None
+                      else frame or FrameFormat(symbol_rate=self.topo.symbol_rate_hz))
+        self.seed = int(bench.seed if seed is None else seed)
+        self.streams = Streams(self.seed)
+        self.frames_run = 0
+        self.last = FrameRecord()
+        self.outputs = outputs(bench)
+        self._ranges: dict | None = dict(calibration.scope_ranges) if calibration and calibration.scope_ranges else None
+        self._points_set = False
+        self.gain_offset_db = gain_offset_db
+        self.set_operating_point(gain_offset_db)
+
+    def set_operating_point(self, gain_offset_db: float = 0.0) -> None:
+        """Edge amplifiers to constant gain: the topology's ``amplifier_gain_db``
+        (else the bench setting) plus ``gain_offset_db`` (optical-power sweeps)."""
+        for e in self.topo.edges:
+            if e.amplifier is None:
+                continue
+            g = e.amplifier_gain_db
+            if g is None:
+                g = float(self.bench.instruments[e.amplifier].settings.get("gain", 0.0))
+            self.io.set_amplifier_gain(e.amplifier, g + gain_offset_db)
+
+    # ------------------------------------------------------------ AWG waveforms
+    def awg_rate(self, awg: str) -> tuple[int, float]:
+        nominal = float(self.bench.instruments[awg].settings.get("sample_rate", 92e9))
+        sps = self.frame.awg_sps(nominal)
+        return sps, sps * self.frame.symbol_rate
+
+    def curve(self, awg: str, ch: int):
+        if self.cal is not None and (awg, ch) in self.cal.mzm:
+            return self.cal.mzm[(awg, ch)]
+        info = self.io.awg_info(awg)
+        d = self.topo.devices.mzm
+        return encode.nominal_curve(info["bits"], info["vpp"], info["offset"], d.v_pi, d.driver_gain)
+
+    def skew(self, edge: str) -> float:
+        return self.cal.skew_s.get(edge, 0.0) if self.cal is not None else 0.0
+
+    def waveform(self, awg: str, ch: int, u: np.ndarray, skew_s: float = 0.0,
+                 raw_codes: np.ndarray | None = None) -> np.ndarray:
+        """Symbol values u (n_symbols,) -> AWG codes at sps samples/symbol,
+        advanced by ``skew_s`` (circularly: the AWG repeats)."""
+        sps, rate = self.awg_rate(awg)
+        bits = self.io.awg_info(awg)["bits"]
+        sym = raw_codes if raw_codes is not None else encode.codes_for(u, self.curve(awg, ch), bits)
+        codes = np.repeat(np.asarray(sym, np.uint16), sps)
+        shift = int(np.rint(skew_s * rate)) % codes.size
+        return np.roll(codes, -shift)
+
+    # ------------------------------------------------------------ rings (wdm)
+    def ring_model(self):
+        """(p0 [N,N] W, width [N,N] W, depth, thermal_xt) from the calibration or nominal design."""
+        c, d = self.topo.centre, self.topo.devices.ring
+        n = (c.ports, c.wavelengths)
+        nominal = MicroRing(resonance=1550e-9, fsr=d.fsr_m, q_loaded=d.q_loaded,
+                            round_trip_loss_db=d.round_trip_loss_db)
+        depth = 1 - abs(nominal.through(1550e-9)) ** 2
+        width = np.full(n, (1550e-9 / d.q_loaded) / (d.tuning_nm_per_mw * 1e-6))
+        return np.zeros(n), width, depth, 0.0
+
+    def awgr_map(self) -> np.ndarray:
+        c = self.topo.centre
+        if self.cal is not None and self.cal.awgr_map is not None:
+            return self.cal.awgr_map.astype(int)
+        p, k = np.meshgrid(np.arange(c.ports), np.arange(c.wavelengths), indexing="ij")
+        return (p - k) % c.ports
+
+    def heaters_for_weights(self, w_u: np.ndarray) -> dict[int, float]:
+        """Unsigned weights w_u [output q, port p] -> heater currents (A) per channel."""
+        if self.cal is not None and self.cal.ring_curve_p is not None:
+            p_eff = self._calibrated_ring_powers(w_u)
+            xt = self.cal.thermal_xt
+        else:
+            p0, width, depth, xt = self.ring_model()
+            p_eff = encode.ring_power_for(self.ring_targets(w_u), p0, width, depth)
+        return self.heater_currents_for(encode.undo_thermal_crosstalk(p_eff, xt))
+
+    def _calibrated_ring_powers(self, w_u: np.ndarray) -> np.ndarray:
+        """Effective heater powers [p, k] from the measured ring curves: per
+        output q, every path's volts are mapped onto the common window
+        [max of the notch minima, min of the red-side maxima] (this equalises
+        the path gains), then inverted on the red side of each notch."""
+        cal = self.cal
+        qmap = cal.awgr_map.astype(int)
+        e = cal.ring_curve_v - cal.ring_dark[..., None]
+        n, nk, _ = e.shape
+        lo = np.full(n, -np.inf)
+        hi = np.full(n, np.inf)
+        for p in range(n):
+            for k in range(nk):
+                q = qmap[p, k]
+                lo[q] = max(lo[q], e[p, k].min())
+                hi[q] = min(hi[q], e[p, k, -1])
+        out = np.zeros((n, nk))
+        for p in range(n):
+            for k in range(nk):
+                q = qmap[p, k]
+                i0 = int(np.argmin(e[p, k]))
+                ev = np.maximum.accumulate(e[p, k, i0:])
+                pv = cal.ring_curve_p[p, k, i0:]
+                target = lo[q] + (hi[q] - lo[q]) * w_u[q, p]
+                out[p, k] = np.interp(target, ev, pv)
+        return out
+
+    def heater_currents_for(self, p: np.ndarray) -> dict[int, float]:
+        """Applied heater powers p [port, line] (W) -> heater currents (A) per channel."""
+        r = self.topo.devices.ring.heater_resistance_ohm
+        c = self.topo.centre
+        cur = np.sqrt(p / r)
+        return {c.rings.first_channel + i * c.wavelengths + k: float(cur[i, k])
+                for i in range(c.ports) for k in range(c.wavelengths)}
+
+    def ring_targets(self, w_u: np.ndarray) -> np.ndarray:
+        """Unsigned weights w_u [output q, port p] -> ring transmissions [p, k],
+        equalising the measured path gains per output."""
+        _, _, depth, _ = self.ring_model()
+        lo = 1 - RING_LO_FRACTION * depth
+        hi = 1 - depth / (1 + RING_HI_DETUNE**2)
+        qmap = self.awgr_map()
+        n = qmap.shape[0]
+        ratio = np.ones((n, n))
+        r0 = lo / ratio.min()
+        if r0 >= hi:
+            raise RuntimeError("path gains spread too wide for the ring weight window")
+        t = np.empty_like(qmap, dtype=float)
+        for p in range(n):
+            for k in range(qmap.shape[1]):
+                q = qmap[p, k]
+                t[p, k] = (r0 + (hi - r0) * w_u[q, p]) * ratio[q, p]
+        return t
+
+    # ------------------------------------------------------------ acquisition
+    def _configure_scopes(self) -> None:
+        for scope in scopes_in_order(self.bench):
+            fs = self.io.scope_info(scope)["sample_rate"]
+            ranges = {ch: self._ranges.get((scope, ch), (1.4, 0.6)) if self._ranges else (1.4, 0.6)
+                      for (s, ch) in self.outputs if s == scope}
+            self.io.configure_scope(scope, self.frame.scope_points(fs), ranges)
+
+    def acquire(self) -> dict:
+        """One acquisition -> {(scope, ch): volts}; codes kept in ``last.scope``."""
+        codes = self.io.acquire()
+        self.last.scope = codes
+        return self.io.volts(codes)
+
+    def set_ranges(self, ranges: dict | None) -> None:
+        """Fix the vertical ranges {(scope, ch): (range, offset)} (None: autorange next frame)."""
+        self._ranges = ranges
+        if ranges is not None:
+            self._configure_scopes()
+
+    def modulator_channels(self) -> list[tuple[str, int, str | None]]:
+        """(awg, channel, edge or None) of every modulator the scheme uses."""
+        topo = self.topo
+        if topo.scheme == "wdm":
+            return [(e.awg, ch, e.name) for e in topo.edges for ch in e.awg_channels]
+        out = []
+        for lane in topo.centre.lanes:
+            e = topo.edge(lane.edge)
+            out.append((e.awg, e.awg_channels[lane.port], e.name))
+            out.append((topo.centre.weight_awg, lane.weight_channel, None))
+        return out
+
+    def const_waves(self, codes_by_channel: dict, n: int | None = None) -> dict:
+        """{awg: {ch: codes}} holding one constant code per channel (``n``
+        symbols long: a short period is enough for DC measurements)."""
+        n = self.frame.n_symbols if n is None else n
+        waves: dict = {}
+        for (awg, ch), code in codes_by_channel.items():
+            waves.setdefault(awg, {})[ch] = self.waveform(awg, ch, None, raw_codes=np.full(n, code))
+        return waves
+
+    def autorange(self) -> None:
+        """Vertical ranges 0 .. 1.1 x the brightest level any product can
+        reach (every modulator at u = 1, every weight at 1)."""
+        self._ranges = {k: (2.0, 0.9) for k in self.outputs}
+        self._configure_scopes()
+        bits = {a: self.io.awg_info(a)["bits"] for a, _, _ in self.modulator_channels()}
+        codes = {(a, ch): int(encode.codes_for(np.ones(1), self.curve(a, ch), bits[a])[0])
+                 for a, ch, _ in self.modulator_channels()}
+        self.io.load_awgs({a: (self.awg_rate(a)[1], chans)
+                           for a, chans in self.const_waves(codes, DC_SYMBOLS).items()})
+        if self.topo.scheme == "wdm":
+            n = self.topo.centre.ports
+            self.io.set_heater_currents(self.heaters_for_weights(np.ones((n, n))))
+        volts = self.acquire()
+        self._ranges = {}
+        for key in self.outputs:
+            top = 1.1 * float(np.mean(volts[key])) + 2e-3
+            self._ranges[key] = (top, top / 2 - 1e-3)
+        self._configure_scopes()
+
+    def run(self, waveforms: dict, heaters: dict | None = None) -> dict:
+        """Load waveforms {awg: {ch: codes}} (+ heater currents), acquire -> volts."""
+        if self._ranges is None:
+            self.autorange()
+        load = {awg: (self.awg_rate(awg)[1], chans) for awg, chans in waveforms.items()}
+        self.io.load_awgs(load)
+        self.last.dac = {(a, ch): c for a, chans in waveforms.items() for ch, c in chans.items()}
+        if heaters:
+            self.io.set_heater_currents(heaters)
+        if not self._points_set:
+            self._configure_scopes()
+        self._points_set = True
+        self.frames_run += 1
+        return self.acquire()
+
+    def periods(self, volts: dict) -> dict:
+        """(scope, ch) -> one frame period at sps_rx samples/symbol."""
+        f = self.frame
+        out = {}
+        for key, v in volts.items():
+            fs = self.io.scope_info(key[0])["sample_rate"]
+            out[key] = one_period(v, fs, f.symbol_rate, f.sps_rx, f.n_symbols)[0]
+        return out
+
+    # ------------------------------------------------------------ products
+    def matmul(self, w: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, Plan]:
+        """Y = W X through the optics (float64 in, float64 out)."""
+        w = np.asarray(w, float)
+        x = np.asarray(x, float)
+        if w.ndim != 2 or x.ndim != 2 or w.shape[1] != x.shape[0]:
+            raise ValueError(f"shapes do not multiply: W {w.shape}, X {x.shape}")
+        sw, sx = scale_of(w), scale_of(x)
+        ws, xs = w / sw, x / sx
+        c = self.topo.centre
+        plan = plan_product(w.shape[0], w.shape[1], x.shape[1], self.topo.scheme, ports=c.ports,
+                            lanes=max(1, len(c.lanes)), frame_slots=self.frame.payload)
+        y = np.zeros((w.shape[0], x.shape[1]))
+        for tile in plan.tiles:
+            wt = np.zeros((plan.tile_rows, plan.tile_k))
+            xt = np.zeros((plan.tile_k, plan.tile_b))
+            wt[:tile.rows, :tile.ks] = ws[tile.r0:tile.r0 + tile.rows, tile.k0:tile.k0 + tile.ks]
+            xt[:tile.ks, :tile.bs] = xs[tile.k0:tile.k0 + tile.ks, tile.b0:tile.b0 + tile.bs]
+            ys = self.tile_product(wt, xt)
+            y[tile.r0:tile.r0 + tile.rows, tile.b0:tile.b0 + tile.bs] += ys[:tile.rows, :tile.bs]
+        return y * sw * sx, plan
+
+    def tile_product(self, w_s: np.ndarray, x_s: np.ndarray) -> np.ndarray:
+        """Signed tile product (values in [-1, 1]) through one frame."""
+        w_u, x_u = to_unsigned(w_s), to_unsigned(x_s)
+        if self.topo.scheme == "wdm":
+            y_u = self._frame_wdm(w_u, x_u)
+        else:
+            y_u = self._frame_time(w_u, x_u)
+        return signed_from_unsigned(y_u, w_u, x_u)
+
+    def _training(self, shape) -> np.ndarray:
+        return self.streams.rng("training", self.frames_run).uniform(0, 1, shape)
+
+    def _frame_wdm(self, w_u: np.ndarray, x_u: np.ndarray) -> np.ndarray:
+        f = self.frame
+        n = self.topo.centre.ports
+        sym = np.full((n, f.n_symbols), 0.5)
+        sym[:, :f.n_pre] = f.pre[None, :]
+        sym[:, f.n_pre:f.n_pre + f.train] = self._training((n, f.train))
+        sym[:, f.payload_slice][:, :x_u.shape[1]] = x_u
+        waves: dict = {}
+        for e in self.topo.edges:
+            chans = {}
+            for i, port in enumerate(e.ports):
+                ch = e.awg_channels[i]
+                chans[ch] = self.waveform(e.awg, ch, sym[port], self.skew(e.name))
+            waves[e.awg] = chans
+        heaters = self.heaters_for_weights(w_u)
+        periods = self.periods(self.run(waves, heaters))
+        known = f.known
+        y = np.zeros((n, x_u.shape[1]))
+        sx = sym.sum(axis=0)
+        for q, key in enumerate(self.outputs):
+            per = periods[key]
+            start = synchronise(per, f.pre, f.sps_rx)
+            taps = tap_matrix(per, start, f.sps_rx, f.n_symbols, f.taps)
+            target = w_u[q] @ sym
+            eq = Equaliser.train(taps[known], sx[known], target[known])
+            y[q] = eq.apply(taps[f.payload_slice], sx[f.payload_slice])[:x_u.shape[1]]
+        return y
+
+    def _frame_time(self, w_u: np.ndarray, x_u: np.ndarray) -> np.ndarray:
+        f = self.frame
+        lanes = self.topo.centre.lanes
+        kt, bt = x_u.shape
+        xs = np.full(f.n_symbols, 0.5)
+        ws = np.full((len(lanes), f.n_symbols), 0.5)
+        xs[:f.n_pre] = f.pre
+        ws[:, :f.n_pre] = 1.0
+        tr = self._training((len(lanes) + 1, f.train))
+        xs[f.n_pre:f.n_pre + f.train] = tr[0]
+        ws[:, f.n_pre:f.n_pre + f.train] = tr[1:]
+        slots = kt * bt
+        p0 = f.n_pre + f.train
+        xs[p0:p0 + slots] = x_u.T.reshape(-1)            # slot = b * kt + k
+        ws[:, p0:p0 + slots] = np.tile(w_u, (1, bt))     # w[j, k] repeated per column
+        waves: dict = {}
+        for j, lane in enumerate(lanes):
+            e = self.topo.edge(lane.edge)
+            ch = e.awg_channels[lane.port]
+            waves.setdefault(e.awg, {})[ch] = self.waveform(e.awg, ch, xs, self.skew(e.name))
+            wa = self.topo.centre.weight_awg
+            waves.setdefault(wa, {})[lane.weight_channel] = self.waveform(wa, lane.weight_channel, ws[j])
+        periods = self.periods(self.run(waves))
+        known = f.known
+        y = np.zeros((len(lanes), bt))
+        for j, key in enumerate(self.outputs):
+            per = periods[key]
+            start = synchronise(per, f.pre, f.sps_rx)
+            taps = tap_matrix(per, start, f.sps_rx, f.n_symbols, f.taps)
+            side = np.stack([xs, ws[j]], axis=1)
+            target = xs * ws[j]
+            eq = Equaliser.train(taps[known], side[known], target[known])
+            est = eq.apply(taps[p0:p0 + slots], side[p0:p0 + slots])
+            y[j] = est.reshape(bt, kt).sum(axis=1)
+        return y

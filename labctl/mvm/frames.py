@@ -1,0 +1,64 @@
+"""Frame formats shared by encoding, calibration and decoding.
+
+A frame is one AWG period of ``n_symbols`` symbols::
+
+    [ preamble (m-sequence, 63 symbols) | training (``train`` symbols) | payload ]
+
+The preamble synchronises the receiver; preamble and training symbols carry
+values known to the receiver and train its equaliser; the payload carries the
+product. Every AWG plays ``sps`` samples per symbol (integer: the AWG sample
+rate is set to ``sps * symbol_rate``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from labctl.mvm.dsp import preamble
+
+
+@dataclass(frozen=True)
+class FrameFormat:
+    """Symbol rate (Bd), payload slots, training slots, receiver samples per
+    symbol and equaliser taps."""
+
+    symbol_rate: float = 11.5e9
+    payload: int = 128
+    train: int = 64
+    sps_rx: int = 4
+    taps: int = 17
+    preamble_order: int = 6
+
+    @property
+    def pre(self) -> np.ndarray:
+        return preamble(self.preamble_order)
+
+    @property
+    def n_pre(self) -> int:
+        return 2**self.preamble_order - 1
+
+    @property
+    def n_symbols(self) -> int:
+        return self.n_pre + self.train + self.payload
+
+    @property
+    def period(self) -> float:
+        return self.n_symbols / self.symbol_rate
+
+    @property
+    def known(self) -> slice:
+        """Symbols with receiver-known values (preamble + training)."""
+        return slice(0, self.n_pre + self.train)
+
+    @property
+    def payload_slice(self) -> slice:
+        return slice(self.n_pre + self.train, self.n_symbols)
+
+    def awg_sps(self, nominal_rate: float) -> int:
+        """Integer samples per symbol closest to (not above) an AWG's nominal rate."""
+        return max(1, int(np.floor(nominal_rate / self.symbol_rate + 1e-9)))
+
+    def scope_points(self, fs: float) -> int:
+        """Record length covering two frame periods (+ margin for the resampler)."""
+        return int(np.ceil(2 * self.period * fs)) + 64

@@ -12,13 +12,17 @@ response too.
 
 Filtering uses ``scipy.fft`` over the last axis, so arrays of shape
 [..., samples] are filtered in one call.  Long records are filtered by
-overlap-save (:func:`overlap_save`): the exact frequency response sampled on an
-``nfft``-point grid is applied to overlapping blocks, with a halo on each side
-sized from the response's own impulse response (energy outside the halo
-< 1e-12 of the total).  The result equals the whole-record circular
-convolution to that tolerance while running ~5x faster, because a batch of
-4096-point FFTs stays in cache and a 2^21-point FFT does not (measured in
-benchmarks/bench_link.py; agreement tested in tests/physics/test_filters.py).
+overlap-save (:func:`overlap_save`) when the caller gives the impulse-response
+half-width ``width`` (devices do: :func:`gaussian_halo`, the fibre's
+group-delay spread): the exact frequency response sampled on an ``nfft``-point
+grid is applied to overlapping blocks with a circular halo of ``width`` on
+each side.  The result equals the whole-record circular convolution to ~1e-4
+of full scale for band-limited signals (tests/physics/test_filters.py) while
+running several times faster, because a batch of 4096-point FFTs stays in
+cache and a 2^21-point FFT does not.  Without ``width`` one whole-record FFT
+is used.  :func:`halo` estimates a half-width from the energy of the sampled
+impulse response (conservative: the kink of a response at Nyquist leaves slow
+ringing tails).
 
 Responses are callables ``response(f) -> H``.  Devices pass a hashable
 ``key`` (the frozen device dataclass itself) so that the response sampled on
@@ -148,9 +152,9 @@ def apply_real(x, fs: float, response, block: bool = True, key=None,
     """Filter real signal(s) ``x`` [..., samples] sampled at ``fs`` (Hz) by the
     response ``response(f) -> H`` on the rfft frequency grid.  The output
     keeps x's float dtype (float32 stays float32).  ``block`` allows
-    overlap-save for long records; ``key`` caches the sampled response;
-    ``width`` is the impulse-response half-width (default: from the energy
-    criterion of :func:`halo`)."""
+    overlap-save for long records when the impulse-response half-width
+    ``width`` (samples) is given, e.g. :func:`gaussian_halo`, else one
+    whole-record FFT; ``key`` caches the sampled response."""
     return _apply(np.asarray(x), fs, response, True, block, key, width)
 
 
@@ -165,11 +169,8 @@ def apply_complex(x, fs: float, response, block: bool = True, key=None,
 
 def _apply(x, fs, response, real, block, key, width=None):
     n = x.shape[-1]
-    if block and n > 4 * MIN_NFFT:
-        if width is None:
-            width, nfft = halo(response, fs, real, key, n_max=n // 4)
-        else:
-            nfft = nfft_for(width)
+    if block and width is not None and n > 4 * MIN_NFFT:
+        nfft = nfft_for(width)
         if 4 * nfft <= n:
             return overlap_save(x, fs, response, real, nfft, width, key)
     h = sampled(response, n, fs, real, key)

@@ -16,7 +16,11 @@ exact transfer H is applied in the frequency domain when ``nonlinear`` is
 False: one FFT for short records, overlap-save blocks for long ones (see
 filters.py; ``block=False`` forces one whole-record FFT).  With ``nonlinear`` True the
 span is cut into ``steps`` equal steps, each a half linear step, the SPM phase
-exp(j gamma |A|^2 L_eff_step), and another half linear step.  Inter-channel
+exp(-j gamma |A|^2 L_eff_step), and another half linear step.  Both signs
+follow the engineering convention E ~ exp(j (w t - beta z)): dispersion
+exp(-j beta2/2 w^2 z) and Kerr exp(-j gamma |A|^2 z) (a larger index delays
+the phase); they are the complex conjugates of Agrawal's physics-convention
+NLSE, so anomalous SSMF supports solitons (tested).  Inter-channel
 XPM/FWM are not modelled (channels are treated as separate basebands); this
 is valid for the mW-per-channel powers of the bench.
 
@@ -135,7 +139,7 @@ class Fibre:
         for _ in range(self.steps):
             a = sfft.ifft(sfft.fft(a, axis=-1, workers=-1) * h_half, axis=-1, workers=-1)
             # loss of the first half step is already in |a|^2; L_eff covers the step
-            a = a * np.exp(1j * gamma * l_eff * np.exp(self.alpha * dz / 2) * np.abs(a) ** 2).astype(a.dtype)
+            a = a * np.exp(-1j * gamma * l_eff * np.exp(self.alpha * dz / 2) * np.abs(a) ** 2).astype(a.dtype)
             a = sfft.ifft(sfft.fft(a, axis=-1, workers=-1) * h_half, axis=-1, workers=-1)
         return a.astype(field.dtype, copy=False)
 

@@ -41,6 +41,11 @@ class Laser:
     rin: bool = True
     phase_noise: bool = True
 
+    @classmethod
+    def from_dbm(cls, power_dbm: float, **kw) -> "Laser":
+        """A laser set in dBm (as on the front panel / bench file)."""
+        return cls(power=float(units.dbm_to_w(power_dbm)), **kw)
+
     @property
     def frequency(self) -> float:
         """Optical frequency in Hz."""

@@ -87,14 +87,14 @@ def test_dispersion_slope_changes_beta2_per_wavelength():
 
 
 def test_spm_phase_is_gamma_p_leff():
-    """CW through a dispersionless lossy fibre: phi_NL = gamma P0 L_eff,
-    L_eff = (1 - exp(-alpha L)) / alpha."""
+    """CW through a dispersionless lossy fibre: phi_NL = -gamma P0 L_eff
+    (engineering sign convention), L_eff = (1 - exp(-alpha L)) / alpha."""
     p0, length = 0.1, 50e3
     f = Fibre(length=length, d_ps_nm_km=0.0, s_ps_nm2_km=0.0, nonlinear=True, steps=20)
     x = np.full((1, 256), np.sqrt(p0), complex)
     y = f.propagate(x, FS, [1550e-9])
     alpha = 0.2 / (10 * np.log10(np.e)) / 1e3
-    phi = 1.3e-3 * p0 * (1 - np.exp(-alpha * length)) / alpha
+    phi = -1.3e-3 * p0 * (1 - np.exp(-alpha * length)) / alpha
     assert np.allclose(np.angle(y), phi, rtol=1e-6)
 
 
@@ -124,3 +124,41 @@ def test_against_opticommpy_linear_channel(rng):
     p_ours = np.abs(fibre.propagate(im, FS, [1550e-9])) ** 2
     p_ref = np.abs(channels.linearFiberChannel(im.copy(), p)) ** 2
     assert np.allclose(p_ours, p_ref, rtol=1e-6)
+
+
+def test_fundamental_soliton_keeps_its_shape():
+    """Anomalous dispersion + SPM: A(0,T) = sqrt(P0) sech(T/T0) with
+    P0 = |beta2| / (gamma T0^2) (N = 1) propagates unchanged in |A|^2
+    (Agrawal, Nonlinear Fiber Optics, sec. 5.2).  A wrong relative sign of the
+    two operators would broaden it instead."""
+    lam, d = 1550e-9, 17.0
+    s = -2 * d / 1550.0                             # beta3 = 0
+    fibre = Fibre(length=3 * 4.6e3, alpha_db_km=0.0, d_ps_nm_km=d, s_ps_nm2_km=s, nonlinear=True, steps=300)
+    beta2 = abs(float(fibre.beta2(lam)))
+    t0 = 10e-12
+    fs = 400e9
+    t = (np.arange(2048) - 1024) / fs
+    p0 = beta2 / (1.3e-3 * t0**2)
+    a0 = (np.sqrt(p0) / np.cosh(t / t0))[None, :].astype(complex)
+    a = fibre.propagate(a0, fs, [lam])
+    assert np.max(np.abs(np.abs(a) ** 2 - np.abs(a0) ** 2)) < 0.01 * p0
+    linear = Fibre(length=fibre.length, alpha_db_km=0.0, d_ps_nm_km=d, s_ps_nm2_km=s).propagate(a0, fs, [lam])
+    assert np.max(np.abs(linear)) ** 2 < 0.5 * p0        # without SPM it disperses
+
+
+def test_split_step_against_opticommpy_ssfm(rng):
+    """OptiCommPy's ssfm (physics convention) equals conj(ours(conj x))."""
+    channels = pytest.importorskip("optic.models.channels",
+                                   reason="OptiCommPy (GPL, optional oracle) is not installed")
+    from optic.utils import parameters
+    fs, n = 100e9, 4096
+    x = (rng.standard_normal(n) + 1j * rng.standard_normal(n)) * np.sqrt(0.05)
+    x = np.fft.ifft(np.fft.fft(x) * (np.abs(np.fft.fftfreq(n, 1 / fs)) < 20e9))
+    p = parameters()
+    p.Ltotal, p.Lspan, p.hz, p.alpha, p.D, p.gamma = 40, 40, 0.2, 0.2, 17.0, 1.3
+    p.Fc, p.Fs, p.amp, p.prgsBar = C_LIGHT / 1550e-9, fs, None, False
+    ref = channels.ssfm(x.copy(), p)
+    ref = ref[0] if isinstance(ref, tuple) else ref
+    fibre = Fibre(length=40e3, s_ps_nm2_km=-2 * 17.0 / 1550.0, nonlinear=True, steps=200)
+    ours = np.conj(fibre.propagate(np.conj(x), fs, [1550e-9]))
+    assert np.max(np.abs(ours - np.ravel(ref))) < 1e-3 * np.max(np.abs(ref))

@@ -54,6 +54,13 @@ def test_rin_variance_through_the_receiver(rng):
     assert np.isclose(i.var(), expected, rtol=0.03)
 
 
+def test_laser_set_in_dbm_and_noiseless_cw():
+    laser = Laser.from_dbm(13.0, noise=False)
+    e = laser.field(64, FS)
+    assert np.allclose(np.abs(e) ** 2, 10 ** 1.3 * 1e-3, rtol=1e-6)
+    assert np.isclose(laser.frequency, C_LIGHT / 1550e-9)
+
+
 def test_laser_phase_noise_is_a_wiener_process_of_the_linewidth(rng):
     """Var[phi(t + tau) - phi(t)] = 2 pi dnu tau (Lorentzian linewidth dnu)."""
     laser = Laser(linewidth=1e6, rin=False)

@@ -473,55 +473,59 @@ class OpticalTable:
         pdp = self.topology.devices.photodiode
         bw = adev.bandwidth_hz.get(model, adev.default_bandwidth_hz)
         resp = lambda f: filters.gaussian(f, pdp.bandwidth_hz) * filters.gaussian(f, bw)  # noqa: E731
-        t = np.arange(points) / fs
+        rows = [q for q, (scope, ch) in enumerate(det["outputs"])
+                if scope == scope_name and _chan(st, ch).get("enabled", True)]
+        if not rows:
+            return {}
+        r = pdp.responsivity_a_per_w
+        lasers = list(det["by_laser"])
+        stack = [det["power"][rows] * r, det["ase_beat"][rows]]
+        stack += [det["by_laser"][name][rows] * r for name in lasers]
+        sampled = self._sample(np.concatenate(stack), det, fs, points, bw).reshape(len(stack), len(rows), points)
+        current = sampled[0] + pdp.dark_current_a
+        var = np.zeros_like(current)
+        if self.noise.shot:
+            var += units.Q * fs * np.maximum(current, 0)
+        if self.noise.thermal:
+            var += pdp.input_noise_a_per_rthz**2 * fs / 2
+        s_ase = det["ase_psd"][rows][:, None]
+        if self.noise.ase:
+            var += (4 * r**2 * np.maximum(sampled[1], 0) + 4 * r**2 * s_ase**2 * det["optical_bandwidth"]) * fs / 2
+            current = current + 2 * r * s_ase * det["optical_bandwidth"]
+        noise = np.sqrt(var) * np.stack([self.streams.rng("pd", q, acq).standard_normal(points) for q in rows])
+        if self.noise.rin:
+            rin = units.db_to_lin(self.topology.devices.laser.rin_db_per_hz)
+            for i, name in enumerate(lasers):
+                n_rel = self.streams.rng("rin", name, acq).standard_normal(points) * np.sqrt(rin * fs / 2)
+                noise += n_rel[None, :] * sampled[2 + i]
+        current = current + filters.apply_real(noise, fs, resp)
+        sat = pdp.saturation_current_a
+        volts = sat * np.tanh(current / sat) * pdp.transimpedance_ohm
         out = {}
-        rin_lin = units.db_to_lin(self.topology.devices.laser.rin_db_per_hz)
-        for q, (scope, ch) in enumerate(det["outputs"]):
-            if scope != scope_name:
-                continue
+        for i, q in enumerate(rows):
+            ch = det["outputs"][q][1]
             cst = _chan(st, ch)
-            if not cst.get("enabled", True):
-                continue
-            current = self._sample(det["power"][q] * pdp.responsivity_a_per_w, det, t, resp)
-            current += pdp.dark_current_a
-            noise = np.zeros(points)
-            var = np.zeros(points)
-            if self.noise.shot:
-                var += units.Q * fs * np.maximum(current, 0)
-            if self.noise.thermal:
-                var += pdp.input_noise_a_per_rthz**2 * fs / 2
-            if self.noise.ase and det["ase_psd"][q] > 0:
-                r = pdp.responsivity_a_per_w
-                beat = self._sample(det["ase_beat"][q], det, t, resp)
-                s = det["ase_psd"][q]
-                var += (4 * r**2 * np.maximum(beat, 0) + 4 * r**2 * s**2 * det["optical_bandwidth"]) * fs / 2
-                current += 2 * r * s * det["optical_bandwidth"]
-            rng = self.streams.rng("pd", q, acq)
-            noise += np.sqrt(var) * rng.standard_normal(points)
-            if self.noise.rin:
-                for laser, contrib in det["by_laser"].items():
-                    n_rel = self.streams.rng("rin", laser, acq).standard_normal(points) * np.sqrt(rin_lin * fs / 2)
-                    noise += n_rel * self._sample(contrib[q] * pdp.responsivity_a_per_w, det, t, resp)
-            current = current + filters.apply_real(noise, fs, resp)
-            s = pdp.saturation_current_a
-            current = s * np.tanh(current / s)
-            volts = current * pdp.transimpedance_ohm
             adc = ADC(bits=bits, sample_rate=fs, bandwidth=bw, enob=adev.enob.get(model, adev.default_enob),
                       range=float(cst.get("range", 0.5)), offset=float(cst.get("offset", 0.0)),
                       noise=self.noise.adc)
-            out[ch] = adc.to_codes(volts, self.streams.rng("adc", scope_name, ch, acq) if self.noise.adc else None)
+            out[ch] = adc.to_codes(volts[i], self.streams.rng("adc", scope_name, ch, acq) if self.noise.adc else None)
         return out
 
-    def _sample(self, x: np.ndarray, det: dict, t: np.ndarray, resp) -> np.ndarray:
-        """Periodic signal x (one period on the n-grid) through the receiver
-        response, evaluated at times t (s): Fourier interpolation to
-        _SCOPE_UPSAMPLE x n points, then linear interpolation."""
+    def _sample(self, x: np.ndarray, det: dict, fs: float, points: int, scope_bw: float) -> np.ndarray:
+        """Periodic signals x [rows, n] (one period each) through the receiver
+        response (PD x scope, Gaussian), evaluated at the scope instants
+        t_m = m / fs, m < points: Fourier interpolation to _SCOPE_UPSAMPLE x n
+        points, then linear interpolation."""
         n, period = det["n"], det["period"]
-        spec = sfft.rfft(x) * resp(sfft.rfftfreq(n, period / n))
+        pdp = self.topology.devices.photodiode
+        f = sfft.rfftfreq(n, period / n)
+        spec = sfft.rfft(x, axis=-1) * (filters.gaussian(f, pdp.bandwidth_hz) * filters.gaussian(f, scope_bw))
         m = n * _SCOPE_UPSAMPLE
-        up = sfft.irfft(spec, n=m) * _SCOPE_UPSAMPLE
-        grid = np.arange(m + 1) * (period / m)
-        return np.interp(np.mod(t, period), grid, np.append(up, up[0]))
+        up = sfft.irfft(spec, n=m, axis=-1) * _SCOPE_UPSAMPLE
+        pos = np.mod(np.arange(points) / fs, period) * (m / period)
+        i0 = np.floor(pos).astype(np.int64) % m
+        frac = pos - np.floor(pos)
+        return up[:, i0] * (1 - frac) + up[:, (i0 + 1) % m] * frac
 
     def optical_power(self, meter: str, channel: int) -> float:
         """Power meter reading (W): channel i (1-based) taps the centre input of
@@ -555,7 +559,7 @@ class OpticalTable:
 
 
 def _hash_into(h, obj) -> None:
-    if isinstance(obj, Mapping):
+    if isinstance(obj, dict):
         for k in sorted(obj, key=str):
             h.update(str(k).encode())
             _hash_into(h, obj[k])

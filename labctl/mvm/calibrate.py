@@ -30,6 +30,8 @@ from labctl.mvm.encode import undo_thermal_crosstalk
 from labctl.mvm.engine import DC_SYMBOLS
 
 COARSE_STEPS = 24
+#: Scope record (symbols) of the DC measurements: ~1000 samples to average.
+DC_RECORD_SYMBOLS = 96
 FINE_STEPS = 32
 STAIR_LEVELS = 32
 
@@ -194,6 +196,7 @@ def measure_rings(engine, p_max: float = 2.5e-3) -> dict:
         levels = _mean_levels(engine, engine.run(_const_waves(engine, codes, DC_SYMBOLS), heaters(powers, port)))
         return np.array([levels[key] for key in engine.outputs])
 
+    engine.record_symbols(DC_RECORD_SYMBOLS)
     coarse = np.linspace(0, p_max, COARSE_STEPS)
     res = {"curve_p": np.zeros((n, nk, FINE_STEPS)), "curve_v": np.zeros((n, nk, FINE_STEPS)),
            "dark": np.zeros((n, nk)), "awgr_map": np.zeros((n, nk), int)}
@@ -240,6 +243,7 @@ def measure_rings(engine, p_max: float = 2.5e-3) -> dict:
         res["curve_v"][port] = volts.T
         res["dark"][port] = dark[qmap]
     res["thermal_xt"] = float(xt)
+    engine.record_symbols(None)
     return res
 
 
@@ -270,8 +274,10 @@ def range_for_dc(engine) -> None:
     """Vertical ranges covering 0 V .. 1.2 x the brightest level (all
     modulators at full code, heaters off), for the DC measurements."""
     engine.set_ranges({k: (2.0, 0.9) for k in engine.outputs})
+    engine.record_symbols(DC_RECORD_SYMBOLS)
     levels = _mean_levels(engine, engine.run(_const_waves(engine, _max_codes(engine), DC_SYMBOLS),
                                              engine.heater_currents_for(_zero_heaters(engine))))
+    engine.record_symbols(None)
     engine.set_ranges({k: (1.2 * v + 0.01, (1.2 * v + 0.01) / 2 - 0.005) for k, v in levels.items()})
 
 

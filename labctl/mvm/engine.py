@@ -53,6 +53,7 @@ class OpticalEngine:
         self.outputs = outputs(bench)
         self._ranges: dict | None = dict(calibration.scope_ranges) if calibration and calibration.scope_ranges else None
         self._points_set = False
+        self._record_symbols: int | None = None
         self.gain_offset_db = gain_offset_db
         self.set_operating_point(gain_offset_db)
 
@@ -182,7 +183,19 @@ class OpticalEngine:
             fs = self.io.scope_info(scope)["sample_rate"]
             ranges = {ch: self._ranges.get((scope, ch), (1.4, 0.6)) if self._ranges else (1.4, 0.6)
                       for (s, ch) in self.outputs if s == scope}
-            self.io.configure_scope(scope, self.frame.scope_points(fs), ranges)
+            self.io.configure_scope(scope, self.scope_points(fs), ranges)
+
+    def scope_points(self, fs: float) -> int:
+        """Record length: two frame periods, or ``record_symbols(n)`` symbols."""
+        if self._record_symbols is None:
+            return self.frame.scope_points(fs)
+        return int(np.ceil(self._record_symbols / self.frame.symbol_rate * fs))
+
+    def record_symbols(self, n: int | None) -> None:
+        """Shorter scope records (``n`` symbols) for DC measurements; None restores."""
+        if n != self._record_symbols:
+            self._record_symbols = n
+            self._configure_scopes()
 
     def acquire(self) -> dict:
         """One acquisition -> {(scope, ch): volts}; codes kept in ``last.scope``."""

@@ -12,7 +12,8 @@ import math
 from labctl.cli import UsageError
 
 DEFAULTS = {"format": "pam4", "baud": 10e9, "length_km": 20.0, "rop_dbm": -12.0,
-            "symbols": 262144, "sps": 2, "seed": 1}
+            "symbols": 262144, "sps": 2, "seed": 1,
+            "channels": 1}
 
 
 def register(subparsers) -> None:
@@ -28,6 +29,8 @@ def register(subparsers) -> None:
                    help="received optical power at the photodiode, dBm (default %(default)g)")
     p.add_argument("--symbols", type=int, default=DEFAULTS["symbols"], help="symbols, > 0 (default %(default)d)")
     p.add_argument("--sps", type=int, default=DEFAULTS["sps"], help="samples per symbol, >= 1 (default %(default)d)")
+    p.add_argument("--channels", type=int, default=DEFAULTS["channels"],
+                   help="WDM channels on a 100 GHz comb, >= 1 (default %(default)d: one laser)")
     p.add_argument("--seed", type=int, default=DEFAULTS["seed"], help="random seed, >= 0 (default %(default)d)")
     p.add_argument("--noiseless", action="store_true", help="switch every noise source off")
     p.add_argument("--json", action="store_true", help="print one JSON object")
@@ -48,6 +51,8 @@ def _check(args) -> None:
         raise UsageError(f"--symbols: must be > 0, got {args.symbols}")
     if args.sps < 1:
         raise UsageError(f"--sps: must be >= 1, got {args.sps}")
+    if args.channels < 1:
+        raise UsageError(f"--channels: must be >= 1, got {args.channels}")
     if args.seed < 0:
         raise UsageError(f"--seed: must be >= 0, got {args.seed}")
 
@@ -55,9 +60,11 @@ def _check(args) -> None:
 def config_from_args(args):
     """LinkConfig for validated CLI arguments."""
     from sim_backends.physics.fibre import Fibre
+    from sim_backends.physics.laser import CombSource
     from sim_backends.physics.link import LinkConfig
+    comb = CombSource(lines=args.channels) if args.channels > 1 else None
     cfg = LinkConfig(format=args.format.lower(), baud=args.baud, sps=args.sps, symbols=args.symbols,
-                     rop_dbm=args.rop_dbm, spans=(Fibre(length=args.length_km * 1e3),))
+                     rop_dbm=args.rop_dbm, spans=(Fibre(length=args.length_km * 1e3),), comb=comb)
     return cfg.noiseless() if args.noiseless else cfg
 
 
@@ -67,7 +74,7 @@ def run(args) -> int:
     result = link.run(config_from_args(args), args.seed)
     summary = result.summary()
     summary.update(format=args.format.lower(), baud=args.baud, length_km=args.length_km,
-                   symbols=args.symbols, sps=args.sps)
+                   symbols=args.symbols, sps=args.sps, channels=args.channels)
     if args.json:
         print(json.dumps(summary))
     else:

@@ -9,8 +9,12 @@ rate fs = baud * sps)::
          -> Photodiode+TIA -> scope ADC (auto-ranged to the signal) -> codes
          -> reference receiver (symbol-centre sampling, data-aided thresholds)
 
-Vectorised over wavelengths: ``Link.transmit_fields`` keeps fields as
-[wavelengths, samples]; the single-wavelength BER run uses one row.
+Vectorised over wavelengths: with ``LinkConfig(comb=CombSource(...))`` every
+comb line carries its own PAM data through its own DAC channel, driver and
+MZM; the lines share the fibre as one field [wavelengths, samples] (each
+with its own dispersion), are separated by a demux (with its crosstalk) and
+detected and scoped per channel.  ``rop_dbm`` is then the power per channel
+at each photodiode.  Without a comb a single ``Laser`` is used.
 
 Determinism: all randomness comes from ``Streams(seed)`` with one stream per
 device ("bits", "dac", "laser", ("edfa", span), "pd", "adc"), drawn for the
@@ -38,8 +42,9 @@ from sim_backends.physics.dac import DAC
 from sim_backends.physics.driver_amp import DriverAmp
 from sim_backends.physics.edfa import EDFA
 from sim_backends.physics.fibre import Fibre
-from sim_backends.physics.laser import Laser
+from sim_backends.physics.laser import CombSource, Laser
 from sim_backends.physics.mzm import MZM
+from sim_backends.physics.mux import Demux
 from sim_backends.physics.photodiode import Photodiode
 from sim_backends.physics.streams import Streams
 
@@ -62,6 +67,13 @@ class LinkConfig:
     pd: Photodiode = field(default_factory=Photodiode)
     adc: ADC = field(default_factory=ADC)
     adc_autorange: bool = True         # set range/offset to the signal as a scope autoscale
+    comb: CombSource | None = None     # WDM: one PAM channel per comb line (replaces laser)
+    demux: Demux = field(default_factory=Demux)
+
+    @property
+    def wavelengths(self) -> np.ndarray:
+        """Carrier wavelengths (m), one per channel."""
+        return np.asarray(self.comb.wavelengths if self.comb else [self.laser.wavelength])
 
     @property
     def fs(self) -> float:
@@ -76,7 +88,9 @@ class LinkConfig:
         r = dataclasses.replace
         return r(self, laser=r(self.laser, noise=False), dac=r(self.dac, noise=False),
                  pd=r(self.pd, noise=False), adc=r(self.adc, noise=False),
-                 edfa=r(self.edfa, noise=False) if self.edfa else None)
+                 edfa=r(self.edfa, noise=False) if self.edfa else None,
+                 comb=r(self.comb, noise=False) if self.comb else None,
+                 demux=r(self.demux, crosstalk=False))
 
 
 @dataclass
@@ -88,14 +102,19 @@ class LinkResult:
     snr_db: float
     rop_dbm: float | None
     seed: int
-    codes: np.ndarray = field(repr=False)
-    adc: ADC = field(repr=False)
+    codes: np.ndarray = field(repr=False)   # uint16 [samples], or [channels, samples] (WDM)
+    adc: ADC = field(repr=False)            # scope settings of channel 0
+    ber_per_channel: list = field(default_factory=list)
+    snr_db_per_channel: list = field(default_factory=list)
 
     def summary(self) -> dict:
-        """JSON-ready scalars."""
-        return {"ber": self.ber, "ber_ci95": list(self.ber_ci95), "bit_errors": self.bit_errors,
-                "bits": self.bits, "snr_db": self.snr_db, "rop_dbm": self.rop_dbm, "seed": self.seed,
-                "adc_range_v": self.adc.range, "adc_offset_v": self.adc.offset}
+        """JSON-ready scalars (SNR is the mean over channels in dB)."""
+        out = {"ber": self.ber, "ber_ci95": list(self.ber_ci95), "bit_errors": self.bit_errors,
+               "bits": self.bits, "snr_db": self.snr_db, "rop_dbm": self.rop_dbm, "seed": self.seed,
+               "adc_range_v": self.adc.range, "adc_offset_v": self.adc.offset}
+        if len(self.ber_per_channel) > 1:
+            out.update(ber_per_channel=self.ber_per_channel, snr_db_per_channel=self.snr_db_per_channel)
+        return out
 
     def to_json(self) -> str:
         return json.dumps(self.summary())
@@ -106,7 +125,7 @@ def dac_codes(symbols, fmt: str, dac: DAC, sps: int) -> np.ndarray:
     code(i) = round(i (2**bits - 1) / (M - 1))."""
     m = pam.order(fmt)
     levels = np.rint(np.arange(m) * dac.max_code / (m - 1)).astype(np.uint16)
-    return np.repeat(levels[np.asarray(symbols)], sps)
+    return np.repeat(levels[np.asarray(symbols)], sps, axis=-1)
 
 
 def _halo(span: Fibre, fs: float, wavelengths) -> int:
@@ -120,11 +139,12 @@ def _normals(rng: np.random.Generator, shape, on: bool) -> np.ndarray:
 
 
 def transmit(cfg: LinkConfig, codes, streams: Streams, wavelengths) -> np.ndarray:
-    """Codes [samples] -> field [1, samples] after the MZM and the first span
-    (DAC with ENOB noise, driver, laser with RIN/phase noise, MZM)."""
+    """Codes [channels, samples] -> field [channels, samples] after the MZMs
+    and the first span (DAC with ENOB noise, driver, laser or comb with
+    RIN/phase noise, one MZM per channel)."""
     fs, n = cfg.fs, codes.shape[-1]
     dac = dataclasses.replace(cfg.dac, sample_rate=fs)
-    carrier = cfg.laser.field(n, fs, streams.rng("laser"))
+    carrier = (cfg.comb or cfg.laser).field(n, fs, streams.rng("laser"))
     first = cfg.spans[0] if cfg.spans else None
 
     def chain(codes, z, carrier):
@@ -132,7 +152,7 @@ def transmit(cfg: LinkConfig, codes, streams: Streams, wavelengths) -> np.ndarra
         return first.propagate(field, fs, wavelengths) if first else field
 
     halo = dac.halo() + cfg.driver.halo(fs) + (_halo(first, fs, wavelengths) if first else 0)
-    return chunks.evaluate(chain, [codes, _normals(streams.rng("dac"), n, dac.noise), carrier], halo)
+    return chunks.evaluate(chain, [codes, _normals(streams.rng("dac"), codes.shape, dac.noise), carrier], halo)
 
 
 def propagate(cfg: LinkConfig, field, streams: Streams, wavelengths) -> np.ndarray:
@@ -149,48 +169,67 @@ def propagate(cfg: LinkConfig, field, streams: Streams, wavelengths) -> np.ndarr
 
 
 def voa_scale(cfg: LinkConfig, field) -> float:
-    """Field scale factor of the VOA that sets the mean power to ``rop_dbm``."""
+    """Field scale factor of the VOA that sets the mean power per channel at
+    each photodiode to ``rop_dbm`` (after the demux loss in WDM)."""
     if cfg.rop_dbm is None:
         return 1.0
-    p = float(np.sum(np.mean(np.abs(field) ** 2, axis=-1)))
+    p = float(np.mean(np.abs(field) ** 2))          # mean power per channel
+    if cfg.comb is not None:
+        p *= float(units.db_to_lin(-cfg.demux.insertion_loss_db))
     return float(np.sqrt(float(units.dbm_to_w(cfg.rop_dbm)) / p))
 
 
 def receive_codes(cfg: LinkConfig, field, streams: Streams):
-    """Field at the VOA input -> (uint16 scope codes, the ADC used with its
-    range/offset).  VOA, PD+TIA and scope front end run chunked."""
+    """Field [channels, samples] at the VOA input -> (uint16 scope codes
+    [channels, samples], one ADC per channel with its range/offset).  VOA,
+    demux (WDM), PD+TIA and scope front end run chunked."""
     fs, n = cfg.fs, field.shape[-1]
     adc = dataclasses.replace(cfg.adc, sample_rate=fs)
     scale = np.float32(voa_scale(cfg, field))
 
     def chain(x, z):
-        return adc.frontend(cfg.pd.detect(x * scale, fs, normals=z), fs)
+        x = x * scale
+        if cfg.comb is not None:
+            x = cfg.demux.split(x)                  # [outputs, wavelengths, samples]
+        else:
+            x = x[:, None, :]                       # one photodiode per row
+        return adc.frontend(cfg.pd.detect(x, fs, normals=z), fs)
 
-    volts = chunks.evaluate(chain, [field, _normals(streams.rng("pd"), n, cfg.pd.noise)],
+    volts = chunks.evaluate(chain, [field, _normals(streams.rng("pd"), field.shape, cfg.pd.noise)],
                             cfg.pd.halo(fs) + adc.halo(fs))
-    if cfg.adc_autorange:
-        lo, hi = float(volts.min()), float(volts.max())
-        adc = dataclasses.replace(adc, range=1.1 * (hi - lo), offset=(hi + lo) / 2)
-    codes = adc.to_codes(adc.resample(volts, fs), streams.rng("adc"))
-    return codes, adc
+    codes, adcs = [], []
+    for ch, v in enumerate(volts):
+        a = adc
+        if cfg.adc_autorange:
+            lo, hi = float(v.min()), float(v.max())
+            a = dataclasses.replace(adc, range=1.1 * (hi - lo), offset=(hi + lo) / 2)
+        codes.append(a.to_codes(a.resample(v, fs), streams.rng("adc", ch) if ch else streams.rng("adc")))
+        adcs.append(a)
+    return np.array(codes), adcs
 
 
 def run(cfg: LinkConfig, seed: int) -> LinkResult:
-    """Run the link once; BER from the reference receiver on the ADC codes."""
+    """Run the link once; BER from the reference receiver on the ADC codes
+    (all channels together for the totals, and per channel)."""
     if cfg.symbols <= 0:
         raise ValueError("symbols must be > 0")
     streams = Streams(seed)
-    k = pam.bits_per_symbol(cfg.format)
-    bits = pam.random_bits(streams.rng("bits"), cfg.symbols * k)
-    symbols = pam.bits_to_symbols(bits, cfg.format)
+    wavelengths = cfg.wavelengths
+    n_ch, k = wavelengths.size, pam.bits_per_symbol(cfg.format)
+    bits = pam.random_bits(streams.rng("bits"), n_ch * cfg.symbols * k).reshape(n_ch, -1)
+    symbols = pam.bits_to_symbols(bits.reshape(-1), cfg.format).reshape(n_ch, -1)
     codes_tx = dac_codes(symbols, cfg.format, cfg.dac, cfg.sps)
-    wavelengths = np.array([cfg.laser.wavelength])
     field = propagate(cfg, transmit(cfg, codes_tx, streams, wavelengths), streams, wavelengths)
-    codes, adc = receive_codes(cfg, field, streams)
-    rx_symbols, snr, _ = pam.receive(adc.to_volts(codes), cfg.sps, symbols, cfg.format)
-    rx_bits = pam.symbols_to_bits(rx_symbols, cfg.format)
-    errors = pam.count_bit_errors(bits[: rx_bits.size], rx_bits)
-    n = int(rx_bits.size)
-    return LinkResult(ber=errors / n, ber_ci95=pam.ber_ci95(errors, n), bit_errors=errors, bits=n,
-                      snr_db=float(10 * np.log10(snr)), rop_dbm=cfg.rop_dbm, seed=int(seed),
-                      codes=codes, adc=adc)
+    codes, adcs = receive_codes(cfg, field, streams)
+    errors, n_bits, bers, snrs = 0, 0, [], []
+    for ch in range(n_ch):
+        rx_symbols, snr, _ = pam.receive(adcs[ch].to_volts(codes[ch]), cfg.sps, symbols[ch], cfg.format)
+        rx_bits = pam.symbols_to_bits(rx_symbols, cfg.format)
+        e = pam.count_bit_errors(bits[ch, : rx_bits.size], rx_bits)
+        errors, n_bits = errors + e, n_bits + rx_bits.size
+        bers.append(e / rx_bits.size)
+        snrs.append(float(10 * np.log10(snr)))
+    return LinkResult(ber=errors / n_bits, ber_ci95=pam.ber_ci95(errors, n_bits), bit_errors=errors,
+                      bits=int(n_bits), snr_db=float(np.mean(snrs)), rop_dbm=cfg.rop_dbm, seed=int(seed),
+                      codes=codes[0] if n_ch == 1 else codes, adc=adcs[0],
+                      ber_per_channel=bers, snr_db_per_channel=snrs)

@@ -29,9 +29,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.fft as sfft
 
-from sim_backends.physics import units
+from sim_backends.physics import filters, units
 
 
 @dataclass(frozen=True)
@@ -85,11 +84,13 @@ class AWGR:
         if n_in != self.ports:
             raise ValueError(f"expected {self.ports} input ports, got {n_in}")
         k, offset = self.channel(np.atleast_1d(wavelengths))
-        f = sfft.fftfreq(n_s, 1.0 / fs)
-        h = np.sqrt(self._passband(offset[:, None] + f[None, :]))  # [w, s]
+        # amplitude pass-band [w, f] around each carrier offset; one whole-record FFT
+        # (the pass-band is often wider than the simulated band, so its periodic
+        # extension is discontinuous at Nyquist and blocks would not be exact)
+        passband = lambda f: np.sqrt(self._passband(offset[:, None] + f[None, :]))  # noqa: E731
         il = np.sqrt(float(units.db_to_lin(-self.insertion_loss_db)))
-        main = sfft.ifft(sfft.fft(fields, axis=-1, workers=-1) * h.astype(fields.dtype), axis=-1,
-                         workers=-1).astype(fields.dtype) * il
+        main = filters.apply_complex(fields, fs, passband)
+        main = main * fields.real.dtype.type(il)
         out = np.zeros_like(fields)
         p = np.arange(n_in)
         for w in range(n_w):

@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from labctl.mvm.calibration import Calibration
-from labctl.mvm.dsp import synchronise, tap_matrix
+from labctl.mvm.dsp import synchronise, synchronise_fine, tap_matrix
 from labctl.mvm.encode import undo_thermal_crosstalk
 from labctl.mvm.engine import DC_SYMBOLS
 
@@ -82,7 +82,7 @@ def measure_skew(engine) -> dict[str, float]:
             total = y if total is None else total + y
         # absolute phase: record t = 0 is the trigger (centre clock); keep the first period
         period = total[n // 2:n // 2 + n]
-        start = (synchronise(period, f.pre, f.sps_rx) + n // 2) % n
+        start = (synchronise_fine(period, f.pre, f.sps_rx) + n // 2) % n
         return start / (f.sps_rx * f.symbol_rate)
 
     topo = engine.topo
@@ -275,8 +275,8 @@ def range_for_dc(engine) -> None:
     modulators at full code, heaters off), for the DC measurements."""
     engine.set_ranges({k: (2.0, 0.9) for k in engine.outputs})
     engine.record_symbols(DC_RECORD_SYMBOLS)
-    levels = _mean_levels(engine, engine.run(_const_waves(engine, _max_codes(engine), DC_SYMBOLS),
-                                             engine.heater_currents_for(_zero_heaters(engine))))
+    heaters = engine.heater_currents_for(_zero_heaters(engine)) if engine.topo.scheme == "wdm" else None
+    levels = _mean_levels(engine, engine.run(_const_waves(engine, _max_codes(engine), DC_SYMBOLS), heaters))
     engine.record_symbols(None)
     engine.set_ranges({k: (1.2 * v + 0.01, (1.2 * v + 0.01) / 2 - 0.005) for k, v in levels.items()})
 
@@ -290,10 +290,7 @@ def calibrate(engine) -> Calibration:
     """Run every step in order on ``engine`` and return the calibration."""
     cal = Calibration(frame=engine.frame, bench_name=engine.bench.name, seed=engine.seed)
     engine.cal = cal
-    if engine.topo.scheme == "wdm":
-        range_for_dc(engine)
-    else:
-        engine.set_ranges(None)
+    range_for_dc(engine)
     cal.skew_s = measure_skew(engine)
     cal.mzm = measure_modulators(engine)
     if engine.topo.scheme == "wdm":

@@ -53,14 +53,27 @@ def one_period(volts: np.ndarray, fs_in: float, symbol_rate: float, sps: int, n_
     return y[start:start + n], start
 
 
-def synchronise(period: np.ndarray, template_symbols: np.ndarray, sps: int) -> int:
-    """Frame start (sample index into ``period``) by circular correlation with
-    the zero-mean preamble upsampled by ``sps``."""
+def _correlation(period: np.ndarray, template_symbols: np.ndarray, sps: int) -> np.ndarray:
     t = np.repeat(template_symbols - template_symbols.mean(), sps)
     x = period - period.mean()
     ext = np.concatenate([x, x[:t.size]])
-    c = signal.correlate(ext, t, mode="valid", method="fft")[:x.size]
-    return int(np.argmax(c))
+    return signal.correlate(ext, t, mode="valid", method="fft")[:x.size]
+
+
+def synchronise(period: np.ndarray, template_symbols: np.ndarray, sps: int) -> int:
+    """Frame start (sample index into ``period``) by circular correlation with
+    the zero-mean preamble upsampled by ``sps``."""
+    return int(np.argmax(_correlation(period, template_symbols, sps)))
+
+
+def synchronise_fine(period: np.ndarray, template_symbols: np.ndarray, sps: int) -> float:
+    """Frame start in fractional samples: the correlation peak refined by a
+    parabola through it and its neighbours (for skew measurements)."""
+    c = _correlation(period, template_symbols, sps)
+    i = int(np.argmax(c))
+    y0, y1, y2 = c[i - 1], c[i], c[(i + 1) % c.size]
+    den = y0 - 2 * y1 + y2
+    return float(i + (0.5 * (y0 - y2) / den if den < 0 else 0.0))
 
 
 def tap_matrix(period: np.ndarray, start: int, sps: int, n_symbols: int, taps: int) -> np.ndarray:

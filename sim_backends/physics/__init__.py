@@ -7,7 +7,9 @@ a signal to a signal:
 =================  ==========================================================
 units              dBm <-> W, dB <-> linear, constants, D/S unit conversion
 streams            ``Streams(seed).rng(*names)``: deterministic noise streams
-filters            analog frequency responses applied by FFT
+filters            analog frequency responses applied by FFT (overlap-save)
+chunks             chunked evaluation of a memoryless/LTI chain (cache-sized)
+quantiser          mid-rise quantiser shared by DAC and ADC
 dac                ``DAC.to_volts(codes, rng)``: AWG codes -> volts
 driver_amp         ``DriverAmp.amplify(volts, fs)``
 laser              ``Laser.field(n, fs, rng)``, ``CombSource.field(...)``
@@ -20,7 +22,7 @@ mux                ``Mux.combine(fields)``, ``Demux.split(field)``
 photodiode         ``Photodiode.detect(field, fs, rng) -> V``
 adc                ``ADC.acquire(volts, fs, rng) -> uint16 codes``
 pam                PAM2/PAM4 Gray mapping, shaping, reference receiver, BER CI
-link               ``link.run(LinkConfig(...), seed) -> LinkResult``
+link               ``link.run(LinkConfig(...), seed) -> LinkResult`` (1 laser or a WDM comb)
 =================  ==========================================================
 
 Optical fields are complex arrays [wavelengths, samples] in sqrt(W);

@@ -104,32 +104,39 @@ def frechet_distance(classifier, images_a: np.ndarray, images_b: np.ndarray) -> 
 
 
 def real_images(dataset: str, count: int, seed: int = 0, offset: int = 0) -> np.ndarray:
-    """``count`` real test-split images of ``dataset``, a seeded random subset.
+    """``count`` real training-split images of ``dataset``, a seeded random subset.
+
+    The training split, as FID is usually computed (Heusel et al. 2017), also
+    because the digits' test split holds only 360 images.
 
     Subsets with different ``offset`` (in units of ``count``) are disjoint.
     Raises ``DatasetUnavailable`` when the data set is not installed.
     """
     from labctl.models.datasets import load_dataset
-    data = load_dataset(dataset, "test")
+    data = load_dataset(dataset, "train")
     order = np.random.default_rng(seed).permutation(len(data.images))
     chosen = order[offset * count:(offset + 1) * count]
     if len(chosen) < count:
-        raise ValueError(f"{dataset} test split has only {len(data.images)} images")
+        raise ValueError(f"{dataset} training split has only {len(data.images)} images")
     return data.images[chosen]
 
 
 def frechet_floor(classifier, dataset: str, count: int, seed: int = 0) -> float | None:
-    """Real-vs-real Frechet distance of two disjoint ``count``-image test subsets.
+    """Real-vs-real Frechet distance of two disjoint ``count``-image subsets.
 
     The value a perfect generator would get with ``count`` samples (finite-sample
-    bias).  None when the data set is not installed here.
+    bias).  When the training split holds fewer than 2 ``count`` images (digits:
+    1437) each subset takes half of it, a floor for that smaller size (an upper
+    bound for ``count``).  None when the data set is not installed here.
     """
-    from labctl.models.datasets import DatasetUnavailable
+    from labctl.models.datasets import DatasetUnavailable, load_dataset
     try:
-        first = real_images(dataset, count, seed, offset=0)
-        second = real_images(dataset, count, seed, offset=1)
+        available = len(load_dataset(dataset, "train").labels)
     except DatasetUnavailable:
         return None
+    count = min(count, available // 2)
+    first = real_images(dataset, count, seed, offset=0)
+    second = real_images(dataset, count, seed, offset=1)
     return frechet_distance(classifier, first, second)
 
 

@@ -15,7 +15,8 @@ from labctl import imaging
 from labctl.models import GaussianNoiseBackend, available_models, load_classifier, load_model
 from labctl.models.datasets import dataset_available
 
-COUNT = 200
+COUNT = 200          # diffusion: 25 denoiser passes per image
+COUNT_LATENT = 1000  # one pass per image; label agreement needs the larger set (1 image = 0.1 %)
 BITS = 6.0
 
 
@@ -32,7 +33,7 @@ DIFFUSION_MODELS = [n for n in available_models() if n.endswith("diffusion")]
 
 @pytest.mark.parametrize("name", LATENT_MODELS)
 def test_latent_models_at_six_bits(name):
-    model, digital, optical = _pair(name)
+    model, digital, optical = _pair(name, count=COUNT_LATENT)
     agreement = imaging.label_agreement(load_classifier(model.dataset), optical, digital)
     assert imaging.psnr(digital, optical) >= 28.0
     assert agreement >= 0.95

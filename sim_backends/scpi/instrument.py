@@ -26,6 +26,7 @@ ERRORS = {
     -104: "Data type error",
     -109: "Missing parameter",
     -113: "Undefined header",
+    -200: "Execution error",
     -222: "Data out of range",
     -224: "Illegal parameter value",
     -350: "Queue overflow",
@@ -170,6 +171,9 @@ class SimInstrument:
                 result = self._dispatch(header, params, block if last else None)
             except SCPIError as exc:
                 self.push_error(exc.code, exc.message)
+                continue
+            except Exception as exc:  # the simulated hardware failed: -200 execution error
+                self.push_error(-200, f"{ERRORS[-200]}; {type(exc).__name__}: {exc}")
                 continue
             if isinstance(result, Block):
                 reply.block = result.data

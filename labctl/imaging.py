@@ -181,3 +181,30 @@ def write_contact_sheet(path: str | Path, optical: np.ndarray, digital: np.ndarr
     path.parent.mkdir(parents=True, exist_ok=True)
     image.save(path)
     return path
+
+
+def quality_metrics(dataset: str, optical: np.ndarray, digital: np.ndarray, seed: int = 0) -> dict:
+    """Every image metric of an optical run against its digital reference, in one dict.
+
+    Keys (units): ``psnr_db`` (dB), ``ssim`` (1), ``label_agreement`` (fraction),
+    ``frechet_optical`` / ``frechet_digital`` (d^2 against as many real training
+    images as generated, ``seed``-chosen) and ``frechet_floor`` (real vs real); the
+    three Frechet values are None when the data set is not installed or fewer than 2
+    images were made.  Uses the shipped classifier of ``dataset``.
+    """
+    from labctl.models import load_classifier
+    from labctl.models.datasets import dataset_available
+
+    classifier = load_classifier(dataset)
+    result = {
+        "psnr_db": psnr(digital, optical),
+        "ssim": ssim(digital, optical),
+        "label_agreement": label_agreement(classifier, optical, digital),
+        "frechet_optical": None, "frechet_digital": None, "frechet_floor": None,
+    }
+    if len(optical) >= 2 and dataset_available(dataset):
+        real = real_images(dataset, len(optical), seed)
+        result["frechet_optical"] = frechet_distance(classifier, optical, real)
+        result["frechet_digital"] = frechet_distance(classifier, digital, real)
+        result["frechet_floor"] = frechet_floor(classifier, dataset, len(optical), seed + 1)
+    return result

@@ -226,10 +226,12 @@ class OpticalTable:
         v = dac.levels(codes)
         if self.noise.dac and dac.noise_sigma() > 0:
             v = v + self.streams.rng("dac", awg, ch, acq).standard_normal(v.shape) * dac.noise_sigma()
+        reps = period * dac.sample_rate / v.size  # a shorter waveform repeats within the period
+        if abs(reps - round(reps)) > 1e-6 * reps or round(reps) < 1:
+            raise RuntimeError(f"{awg} ch{ch}: waveform period {v.size / dac.sample_rate:.4g} s does not "
+                               f"divide the bench period {period:.4g} s")
+        v = np.tile(v, int(round(reps)))
         m = v.size
-        if abs(m / dac.sample_rate - period) > 1e-6 * period:
-            raise RuntimeError(f"{awg} ch{ch}: waveform period {m / dac.sample_rate:.4g} s differs "
-                               f"from the bench period {period:.4g} s")
         spec = sfft.rfft(v) * dac.response(sfft.rfftfreq(m, 1 / dac.sample_rate))
         spec *= filters.gaussian(sfft.rfftfreq(m, 1 / dac.sample_rate), self.topology.devices.mzm.bandwidth_hz)
         out = np.zeros(n // 2 + 1, complex)

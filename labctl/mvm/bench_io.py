@@ -18,6 +18,13 @@ import numpy as np
 from labctl.mvm.dsp import to_volts
 
 
+def wire(value: float) -> float:
+    """A float as it reaches an instrument: SCPI drivers format numbers with
+    ``%g`` (6 significant digits); the in-process path rounds the same way so
+    both paths leave the simulated instruments in identical states."""
+    return float(f"{value:g}")
+
+
 def _channels_used(bench) -> dict[str, set[int]]:
     """Channels of every instrument the topology wires (1-based)."""
     topo = bench.topology
@@ -115,22 +122,21 @@ class TableIO:
     def set_amplifier_gain(self, name: str, gain_db: float) -> None:
         """Constant gain mode at ``gain_db`` (dB)."""
         st = self.states[name]
-        st["mode"], st["gain"], st["output"] = "gain", float(gain_db), True
+        st["mode"], st["gain"], st["output"] = "gain", wire(gain_db), True
 
     # -- heaters
     def set_heater_currents(self, currents: dict[int, float]) -> None:
         chans = self.states[self.bench.topology.centre.rings.heaters]["channels"]
         for ch, i in currents.items():
-            chans[ch]["current"] = float(i)
-            chans[ch]["voltage"] = 0.0
+            chans[ch]["current"] = wire(i)
 
     # -- scopes
     def configure_scope(self, name: str, points: int, ranges: dict[int, tuple[float, float]]) -> None:
         st = self.states[name]
         st["points"] = int(points)
         for ch, (rng, off) in ranges.items():
-            st["channels"][ch]["range"] = float(rng)
-            st["channels"][ch]["offset"] = float(off)
+            st["channels"][ch]["range"] = wire(rng)
+            st["channels"][ch]["offset"] = wire(off)
 
     def scope_info(self, name: str) -> dict:
         st = self.states[name]
@@ -197,13 +203,13 @@ class DriverIO:
     def set_amplifier_gain(self, name: str, gain_db: float) -> None:
         amp = self.roles[name]
         amp.set_mode("gain")
-        amp.set_gain(float(gain_db))
+        amp.set_gain(wire(gain_db))
         amp.set_output(True)
 
     def set_heater_currents(self, currents: dict[int, float]) -> None:
         h = self.roles[self.bench.topology.centre.rings.heaters]
         for ch, i in currents.items():
-            h.set_current(ch, float(i))
+            h.set_current(ch, wire(i))
 
     def configure_scope(self, name: str, points: int, ranges) -> None:
         sc = self.roles[name]
@@ -211,9 +217,9 @@ class DriverIO:
         cfg = self._scope_cfg[name]
         cfg["points"] = int(points)
         for ch, (rng, off) in ranges.items():
-            sc.set_range(ch, float(rng))
-            sc.set_offset(ch, float(off))
-            cfg["channels"][ch] = (float(rng), float(off))
+            sc.set_range(ch, wire(rng))
+            sc.set_offset(ch, wire(off))
+            cfg["channels"][ch] = (wire(rng), wire(off))
 
     def scope_info(self, name: str) -> dict:
         return self._scope_cfg[name]

@@ -2,7 +2,11 @@
 
 A frame is one AWG period of ``n_symbols`` symbols::
 
-    [ preamble (m-sequence, 63 symbols) | training (``train`` symbols) | payload ]
+    [ preamble (m-sequence, 63 symbols) | training (``train`` symbols) | payload | guard ]
+
+The guard pads the frame to a multiple of ``align`` symbols (AWG waveform
+granularity: the Keysight M8196A takes multiples of 128 samples = 16 symbols
+at 8 samples/symbol).
 
 The preamble synchronises the receiver; preamble and training symbols carry
 values known to the receiver and train its equaliser; the payload carries the
@@ -29,6 +33,7 @@ class FrameFormat:
     sps_rx: int = 4
     taps: int = 17
     preamble_order: int = 6
+    align: int = 16
 
     @property
     def pre(self) -> np.ndarray:
@@ -40,7 +45,8 @@ class FrameFormat:
 
     @property
     def n_symbols(self) -> int:
-        return self.n_pre + self.train + self.payload
+        n = self.n_pre + self.train + self.payload
+        return -(-n // self.align) * self.align
 
     @property
     def period(self) -> float:
@@ -53,7 +59,7 @@ class FrameFormat:
 
     @property
     def payload_slice(self) -> slice:
-        return slice(self.n_pre + self.train, self.n_symbols)
+        return slice(self.n_pre + self.train, self.n_pre + self.train + self.payload)
 
     def awg_sps(self, nominal_rate: float) -> int:
         """Integer samples per symbol closest to (not above) an AWG's nominal rate."""

@@ -1,0 +1,138 @@
+"""The optical table against closed-form expectations, and its determinism."""
+import numpy as np
+import pytest
+
+from labctl.mvm.bench_io import TableIO
+from labctl.mvm.dsp import to_volts
+from labctl.mvm.engine import OpticalEngine
+from sim_backends.physics import filters, units
+from sim_backends.table import NoiseSwitches
+
+ONLY = lambda name: NoiseSwitches(**{n: n == name for n in NoiseSwitches.names()})  # noqa: E731
+
+
+def _dc_engine(bench, noise, seed=None):
+    io = TableIO(bench, seed=seed, noise=noise)
+    eng = OpticalEngine(bench, io)
+    codes = {(a, ch): 2 ** io.awg_info(a)["bits"] - 1 for a, ch, _ in eng.modulator_channels()}
+    return io, eng, eng.const_waves(codes, 16)
+
+
+def test_same_seed_same_bytes_other_seed_differs(wdm_bench):
+    runs = []
+    for seed in (7, 7, 8):
+        io, eng, waves = _dc_engine(wdm_bench, NoiseSwitches(), seed)
+        eng.set_ranges({k: (0.2, 0.09) for k in eng.outputs})
+        runs.append(eng.run(waves) and eng.last.scope)
+    for key in runs[0]:
+        assert runs[0][key].dtype == np.uint16
+        assert runs[0][key].tobytes() == runs[1][key].tobytes()
+    assert any(runs[0][k].tobytes() != runs[2][k].tobytes() for k in runs[0])
+
+
+def test_thermal_noise_matches_enbw_theory(time_bench):
+    """Only TIA thermal noise on: the sample variance at the scope equals
+    i_n^2 ENBW Z_t^2 with the Gaussian PD x scope response (closed form)."""
+    io, eng, waves = _dc_engine(time_bench, ONLY("thermal"))
+    eng.set_ranges({k: (0.6, 0.2) for k in eng.outputs})
+    eng.record_symbols(2000)
+    volts = eng.run(waves)
+    pd = time_bench.topology.devices.photodiode
+    key = eng.outputs[0]  # scope_a: Keysight UXR, 33 GHz
+    bw = time_bench.topology.devices.adc.bandwidth_hz["keysight_uxr"]
+    fs = io.scope_info(key[0])["sample_rate"]
+    f = np.fft.rfftfreq(1 << 16, 1 / fs)
+    h2 = (filters.gaussian(f, pd.bandwidth_hz) * filters.gaussian(f, bw)) ** 2
+    enbw = np.trapezoid(h2, f)
+    sigma_theory = pd.input_noise_a_per_rthz * np.sqrt(enbw) * pd.transimpedance_ohm
+    lsb = 0.6 / 2**10
+    sigma = np.sqrt(np.var(volts[key]) - lsb**2 / 12)
+    assert sigma == pytest.approx(sigma_theory, rel=0.05)
+
+
+def test_shot_noise_scales_with_current(time_bench):
+    """Only shot noise on: variance = 2 q I ENBW (Z_t)^2; doubling the light
+    (3 dB more gain) doubles the variance."""
+    sig = []
+    for offset in (0.0, 3.0103):
+        io = TableIO(time_bench, noise=ONLY("shot"))
+        eng = OpticalEngine(time_bench, io, gain_offset_db=offset - 6.0)
+        codes = {(a, ch): 2 ** io.awg_info(a)["bits"] - 1 for a, ch, _ in eng.modulator_channels()}
+        eng.set_ranges({k: (0.4, 0.1) for k in eng.outputs})
+        eng.record_symbols(2000)
+        v = eng.run(eng.const_waves(codes, 16))[eng.outputs[0]]
+        sig.append((np.mean(v), np.var(v) - (0.4 / 1024) ** 2 / 12))
+    (m1, v1), (m2, v2) = sig
+    assert m2 / m1 == pytest.approx(2.0, rel=0.02)
+    assert v2 / v1 == pytest.approx(2.0, rel=0.15)
+
+
+def test_awgr_routes_port_and_line_to_p_minus_k(wdm_bench):
+    """One port lit, one ring of it parked on its line: only output (p - k) mod N dims."""
+    io, eng, _ = _dc_engine(wdm_bench, NoiseSwitches.none())
+    n = wdm_bench.topology.centre.ports
+    port, line = 5, 2
+    edge = next(e for e in wdm_bench.topology.edges if port in e.ports)
+    dark = {(a, ch): 0 for a, ch, _ in eng.modulator_channels()}
+    dark[(edge.awg, edge.awg_channels[edge.ports.index(port)])] = 255
+    eng.set_ranges({k: (0.1, 0.045) for k in eng.outputs})
+    base = eng.run(eng.const_waves(dark, 16))
+    fab = io.table.ring_fab_offset[port, line]  # put the ring exactly on its line (truth, for this test)
+    p = fab * 1e9 / wdm_bench.topology.devices.ring.tuning_nm_per_mw * 1e-3
+    cur = np.sqrt(p / wdm_bench.topology.devices.ring.heater_resistance_ohm)
+    ch = wdm_bench.topology.centre.rings.first_channel + port * n + line
+    locked = eng.run(eng.const_waves(dark, 16), {ch: cur})
+    drop = np.array([np.mean(base[k]) - np.mean(locked[k]) for k in eng.outputs])
+    assert int(np.argmax(drop)) == (port - line) % n
+    # others move only through the 5 % thermal crosstalk onto the neighbouring rings
+    assert np.sort(drop)[-2] < 0.2 * drop.max()
+
+
+def test_round_trip_codes_to_decoded_symbols(time_bench):
+    """PAM4 codes on an edge modulator come back through fibre, centre
+    modulator, photodiode and scope as codes whose decoded symbols match;
+    byte-identical for the same seed."""
+    from labctl.mvm.calibrate import calibrate
+    from labctl.mvm.dsp import synchronise, tap_matrix
+    outs = []
+    for _ in range(2):
+        io = TableIO(time_bench, seed=99)
+        eng = OpticalEngine(time_bench, io)
+        eng.cal = calibrate(eng)
+        f = eng.frame
+        rng = np.random.default_rng(5)
+        sym = rng.integers(0, 4, f.n_symbols)
+        u = sym / 3.0
+        u[:f.n_pre] = f.pre
+        lane = time_bench.topology.centre.lanes[0]
+        edge = time_bench.topology.edge(lane.edge)
+        awg, ch = edge.awg, edge.awg_channels[lane.port]
+        waves = {awg: {ch: eng.waveform(awg, ch, u, eng.skew(edge.name))},
+                 "awg_w": {lane.weight_channel: eng.waveform("awg_w", lane.weight_channel, np.ones(f.n_symbols))}}
+        per = eng.periods(eng.run(waves))[eng.outputs[0]]
+        start = synchronise(per, f.pre, f.sps_rx)
+        centre = tap_matrix(per, start, f.sps_rx, f.n_symbols, 1)[:, 0]
+        levels = np.array([np.median(centre[f.n_pre:][sym[f.n_pre:] == s]) for s in range(4)])
+        thresholds = (levels[1:] + levels[:-1]) / 2
+        decided = np.searchsorted(thresholds, centre[f.n_pre:])
+        outs.append((decided, eng.last.scope[eng.outputs[0]].tobytes()))
+    np.testing.assert_array_equal(outs[0][0], sym[f.n_pre:])
+    assert outs[0][1] == outs[1][1]
+
+
+def test_power_meter_reads_edge_taps(wdm_bench):
+    """Tap = sum over ports of comb lines x MZM(v) x span and DCM loss x EDFA gain (closed form)."""
+    from labctl.mvm.encode import dac_levels
+    io, eng, waves = _dc_engine(wdm_bench, NoiseSwitches.none())
+    eng.set_ranges({k: (0.2, 0.09) for k in eng.outputs})
+    eng.run(waves)
+    topo = wdm_bench.topology
+    for i, edge in enumerate(topo.edges, start=1):
+        laser = io.states[edge.laser]["power"]
+        lines = laser * units.db_to_lin(topo.devices.laser.comb_line_efficiency_db) * io.table.comb_flat[edge.name]
+        v = dac_levels(8, 0.5, 0.0)[255] * topo.devices.mzm.driver_gain
+        t = sum(float(io.table.edge_mzm(edge, j).power_transfer(v)) for j in range(len(edge.ports)))
+        loss_db = sum(sp.loss_db_per_km * sp.length_m / 1e3 for sp in edge.spans) + edge.dcm_loss_db
+        expected = lines.sum() / len(edge.ports) * t * units.db_to_lin(edge.amplifier_gain_db - loss_db)
+        assert io.table.optical_power("pm", i) == pytest.approx(expected, rel=1e-3)
+    assert io.table.optical_power("pm", len(topo.edges) + 1) == 0.0

@@ -153,11 +153,12 @@ def _grid(images: np.ndarray, columns: int, zoom: int, gap: int) -> np.ndarray:
 
 
 def write_contact_sheet(path: str | Path, optical: np.ndarray, digital: np.ndarray,
-                        title: str = "", columns: int | None = None) -> Path:
+                        title: str = "", columns: int | None = None,
+                        labels: tuple[str, str] = ("optical", "digital")) -> Path:
     """Write a PNG: the optical images' grid left, the digital reference's right.
 
     Images are uint8 [N, H, W], zoomed (nearest neighbour) to about 56 px per image.
-    Labels 'optical' / 'digital' and ``title`` are drawn above the grids.
+    ``labels`` (default 'optical' / 'digital') and ``title`` are drawn above the grids.
     """
     from PIL import Image, ImageDraw
 
@@ -175,8 +176,8 @@ def write_contact_sheet(path: str | Path, optical: np.ndarray, digital: np.ndarr
     image = Image.fromarray(sheet, mode="L")
     draw = ImageDraw.Draw(image)
     draw.text((4, 2), title, fill=0)
-    draw.text((4, 20), "optical", fill=0)
-    draw.text((left.shape[1] + spacer + 4, 20), "digital", fill=0)
+    draw.text((4, 20), labels[0], fill=0)
+    draw.text((left.shape[1] + spacer + 4, 20), labels[1], fill=0)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     image.save(path)

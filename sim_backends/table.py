@@ -50,9 +50,10 @@ Communication Systems, 4th ed., sec. 4.4 and 7.1):
 
 Quantisation of DAC and ADC codes cannot be switched off: it is in the codes.
 
-Randomness: :class:`sim_backends.physics.streams.Streams` from one seed;
-device spreads (bias offsets, ring fabrication offsets, comb flatness) from
-``("device", ...)`` streams, noise from ``(source, ..., acquisition)`` where the
+Randomness: :class:`sim_backends.physics.streams.Streams`. Device spreads
+(bias offsets, ring fabrication offsets, comb flatness) come from
+``("device", ...)`` streams of the *bench* seed (one physical bench), noise
+from ``(source, ..., acquisition)`` streams of the run seed, where the
 acquisition index counts the acquisitions of each scope (scopes acquired in
 lockstep share one realisation of the upstream noises).
 """
@@ -132,6 +133,8 @@ class OpticalTable:
         self.instruments = instruments_state
         self.seed = int(bench.seed if seed is None else seed)
         self.streams = Streams(self.seed)
+        #: device spread is a property of the bench (its seed), not of a run
+        self.device_streams = Streams(int(bench.seed))
         self.noise = noise or NoiseSwitches()
         self.acquisitions: dict[str, int] = {}
         self._cache: tuple | None = None
@@ -144,23 +147,23 @@ class OpticalTable:
         self.bias_offset = {}  # (edge, ch) -> V, static bias offset seen in manual mode
         self.comb_flat = {}    # edge -> linear factor per line
         for e in topo.edges:
-            rng = self.streams.rng("device", "mzm", e.name)
+            rng = self.device_streams.rng("device", "mzm", e.name)
             for ch in e.bias_channels:
                 self.bias_offset[(e.name, ch)] = float(rng.normal(0, dev.mzm.bias_spread_v))
-            rng = self.streams.rng("device", "comb", e.name)
+            rng = self.device_streams.rng("device", "comb", e.name)
             db = rng.uniform(-dev.laser.comb_flatness_db, dev.laser.comb_flatness_db, topo.centre.wavelengths)
             self.comb_flat[e.name] = units.db_to_lin(db)
         n = topo.centre.ports
         lo, hi = dev.ring.fab_offset_nm
-        rng = self.streams.rng("device", "rings")
+        rng = self.device_streams.rng("device", "rings")
         self.ring_fab_offset = rng.uniform(lo, hi, (n, topo.centre.wavelengths)) * 1e-9  # m, blue
         self.lock_error = {}
         for e in topo.edges:
-            rng = self.streams.rng("device", "bias_lock", e.name)
+            rng = self.device_streams.rng("device", "bias_lock", e.name)
             for ch in e.bias_channels:
                 self.lock_error[(e.name, ch)] = float(rng.normal(0, dev.mzm.lock_error_v))
         for i, lane in enumerate(topo.centre.lanes):
-            rng = self.streams.rng("device", "weight_mzm", i)
+            rng = self.device_streams.rng("device", "weight_mzm", i)
             self.lock_error[("centre", lane.weight_channel)] = float(rng.normal(0, dev.mzm.lock_error_v))
 
     # ------------------------------------------------------------ grid and lines

@@ -1,0 +1,78 @@
+"""Optical products against the digital product, calibration, and the two paths."""
+import numpy as np
+import pytest
+
+from labctl.metrics import enob
+from labctl.mvm import BenchBackend, Calibration, DigitalBackend, SimBackend, optical_matmul
+from labctl.mvm.budget import error_budget
+
+
+@pytest.mark.parametrize("scheme", ["wdm", "time"])
+def test_products_agree_with_digital_within_the_error_budget(scheme, request, rng):
+    bench = request.getfixturevalue(f"{scheme}_bench")
+    cal = request.getfixturevalue(f"{scheme}_cal")
+    m, k, b = (16, 16, 64) if scheme == "wdm" else (4, 16, 16)
+    w1, x1 = rng.uniform(-1, 1, (m, k)), rng.uniform(-1, 1, (k, b))
+    budget = error_budget(lambda noise: SimBackend(bench, calibration=cal, noise=noise), w1, x1)
+    assert budget.enob_none > budget.enob_all  # switching every source off helps
+    # an independent product on a fresh backend lands inside the budget's all-on error
+    w2, x2 = rng.uniform(-1, 1, (m, k)), rng.uniform(-1, 1, (k, b))
+    res = optical_matmul(w2, x2, SimBackend(bench, seed=4321, calibration=cal))
+    ref = optical_matmul(w2, x2, DigitalBackend()).y
+    assert res.y.shape == ref.shape
+    assert abs(enob(res.y, ref) - budget.enob_all) < 0.5
+    assert np.corrcoef(res.y.ravel(), ref.ravel())[0, 1] > 0.95
+
+
+@pytest.mark.parametrize("scheme", ["wdm", "time"])
+def test_calibration_improves_precision(scheme, request, rng):
+    bench = request.getfixturevalue(f"{scheme}_bench")
+    cal = request.getfixturevalue(f"{scheme}_cal")
+    w, x = rng.uniform(-1, 1, (8, 8)), rng.uniform(-1, 1, (8, 32))
+    calibrated = enob(SimBackend(bench, calibration=cal).matmul(w, x), w @ x)
+    nominal = enob(SimBackend(bench, calibration=False).matmul(w, x), w @ x)
+    assert calibrated > nominal + 1.0
+
+
+def test_calibration_file_round_trip(wdm_cal):
+    back = Calibration.load(wdm_cal.path)
+    assert back.skew_s == pytest.approx(wdm_cal.skew_s)
+    np.testing.assert_array_equal(back.awgr_map, wdm_cal.awgr_map)
+    np.testing.assert_allclose(back.ring_curve_v, wdm_cal.ring_curve_v)
+    for key, (codes, t) in wdm_cal.mzm.items():
+        np.testing.assert_allclose(back.mzm[key][1], t)
+    assert back.frame == wdm_cal.frame
+
+
+def test_calibration_measures_the_physics(wdm_bench, wdm_cal):
+    """Skew = fibre group delay modulo the frame period (10 km vs 40 km); the
+    AWGR map is the cyclic rule; the thermal crosstalk is close to the device's."""
+    period = wdm_cal.frame.period
+    for edge in wdm_bench.topology.edges:
+        diff = (wdm_cal.skew_s[edge.name] - edge.delay_s) % period
+        assert min(diff, period - diff) < 0.15 / wdm_cal.frame.symbol_rate
+    p, k = np.meshgrid(np.arange(8), np.arange(8), indexing="ij")
+    np.testing.assert_array_equal(wdm_cal.awgr_map, (p - k) % 8)
+    assert wdm_cal.thermal_xt == pytest.approx(wdm_bench.topology.devices.ring.thermal_crosstalk, abs=0.02)
+
+
+@pytest.mark.parametrize("scheme", ["wdm", "time"])
+def test_socket_path_gives_identical_numbers(scheme, request, rng):
+    """Same bench, seed and calibration: identical DAC codes, scope codes and Y
+    in process and through the drivers over the simulated SCPI servers."""
+    from labctl import sim_servers
+    from labctl.instruments import connect_all
+    bench = request.getfixturevalue(f"{scheme}_bench")
+    cal = request.getfixturevalue(f"{scheme}_cal")
+    w, x = rng.uniform(-1, 1, (3, 9)), rng.uniform(-1, 1, (9, 5))
+    sim = SimBackend(bench, calibration=cal)
+    y_sim = sim.matmul(w, x)
+    with sim_servers.start(bench):
+        roles = connect_all(bench)
+        with BenchBackend(bench, roles=roles, calibration=cal) as real:
+            y_bench = real.matmul(w, x)
+            for key, codes in sim.engine.last.dac.items():
+                assert real.engine.last.dac[key].tobytes() == codes.tobytes()
+            for key, codes in sim.engine.last.scope.items():
+                assert real.engine.last.scope[key].tobytes() == codes.tobytes()
+    np.testing.assert_array_equal(y_bench, y_sim)

@@ -8,7 +8,6 @@ distance within 10 % of the digital model's.
 """
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from labctl import imaging

@@ -10,7 +10,7 @@ if [ "${1:-}" = "test" ]; then
         apt-get install -y -q dataset-fashion-mnist >/dev/null \
           || { apt-get update -q >/dev/null && apt-get install -y -q dataset-fashion-mnist >/dev/null; }
     fi
-    python -m pip install -q -e '.[test,train]'
+    python -m pip install -q -e '.[test,train,oracle]'
 else
     python -m pip install -q -e .
 fi

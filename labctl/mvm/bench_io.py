@@ -118,6 +118,10 @@ class TableIO:
         for name in waveforms:
             self.states[name]["running"] = True
 
+    # -- lasers
+    def set_laser_power(self, name: str, power: float) -> None:
+        self.states[name]["power"] = wire(power)
+
     # -- amplifiers
     def set_amplifier_gain(self, name: str, gain_db: float) -> None:
         """Constant gain mode at ``gain_db`` (dB)."""
@@ -199,6 +203,9 @@ class DriverIO:
                 awg.set_output(ch, True)
         for name in waveforms:
             self.roles[name].run()
+
+    def set_laser_power(self, name: str, power: float) -> None:
+        self.roles[name].set_power(wire(power))
 
     def set_amplifier_gain(self, name: str, gain_db: float) -> None:
         amp = self.roles[name]

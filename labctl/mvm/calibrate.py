@@ -286,13 +286,16 @@ def _zero_heaters(engine) -> np.ndarray:
     return np.zeros((c.ports, c.wavelengths))
 
 
-def calibrate(engine) -> Calibration:
-    """Run every step in order on ``engine`` and return the calibration."""
+def calibration_stages(engine):
+    """Run the calibration step by step on ``engine``: yields (stage name,
+    the Calibration so far) after each stage; the last one is complete."""
     cal = Calibration(frame=engine.frame, bench_name=engine.bench.name, seed=engine.seed)
     engine.cal = cal
     range_for_dc(engine)
     cal.skew_s = measure_skew(engine)
+    yield "skew", cal
     cal.mzm = measure_modulators(engine)
+    yield "modulators", cal
     if engine.topo.scheme == "wdm":
         rings = measure_rings(engine)
         cal.ring_curve_p = rings["curve_p"]
@@ -300,6 +303,15 @@ def calibrate(engine) -> Calibration:
         cal.ring_dark = rings["dark"]
         cal.thermal_xt = rings["thermal_xt"]
         cal.awgr_map = rings["awgr_map"]
+        yield "rings", cal
     engine.autorange()
     cal.scope_ranges = dict(engine._ranges)
+    yield "ranges", cal
+
+
+def calibrate(engine) -> Calibration:
+    """Run every stage in order on ``engine`` and return the calibration."""
+    cal = None
+    for _, cal in calibration_stages(engine):
+        pass
     return cal

@@ -41,7 +41,7 @@ class FrameRecord:
 class OpticalEngine:
     def __init__(self, bench, io, calibration: Calibration | None = None,
                  frame: FrameFormat | None = None, seed: int | None = None,
-                 gain_offset_db: float = 0.0):
+                 gain_offset_db: float = 0.0, laser_offset_db: float = 0.0):
         self.bench, self.io, self.topo = bench, io, bench.topology
         self.cal = calibration
         self.frame = (calibration.frame if calibration is not None
@@ -55,11 +55,22 @@ class OpticalEngine:
         self._points_set = False
         self._record_symbols: int | None = None
         self.gain_offset_db = gain_offset_db
-        self.set_operating_point(gain_offset_db)
+        self.laser_offset_db = laser_offset_db
+        self.set_operating_point(gain_offset_db, laser_offset_db)
 
-    def set_operating_point(self, gain_offset_db: float = 0.0) -> None:
+    def laser_powers(self) -> dict[str, float]:
+        """Seed laser powers (W) at this operating point."""
+        return {e.laser: float(self.bench.instruments[e.laser].settings.get("power", 0.0))
+                * 10 ** (self.laser_offset_db / 10) for e in self.topo.edges}
+
+    def set_operating_point(self, gain_offset_db: float = 0.0, laser_offset_db: float = 0.0) -> None:
         """Edge amplifiers to constant gain: the topology's ``amplifier_gain_db``
-        (else the bench setting) plus ``gain_offset_db`` (optical-power sweeps)."""
+        (else the bench setting) plus ``gain_offset_db``; seed lasers at their
+        bench power plus ``laser_offset_db`` (optical-power sweeps)."""
+        self.laser_offset_db = laser_offset_db
+        if laser_offset_db:
+            for name, p in self.laser_powers().items():
+                self.io.set_laser_power(name, p)
         for e in self.topo.edges:
             if e.amplifier is None:
                 continue

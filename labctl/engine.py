@@ -44,7 +44,10 @@ and a stream's per-step shape must be known from the parameters
 (``shape=lambda params: ...``).  Groups: ``"data"`` (one row per step in
 /entry/data; a step that omits a data stream gets the fill value, NaN or 0),
 ``"metrics"`` (/entry/metrics, appended whenever a step reports it) and
-``"images"`` (/entry/images/optical|digital, uint8 [N, H, W]).  Raw integer
+``"images"`` (/entry/images/optical|digital, uint8 [N, H, W]; a run holding
+several image sets, e.g. parallel models, adds ``<set>/optical`` streams, which
+land in /entry/images/<set>/optical).  A stream name may contain ``/`` to nest
+it in a sub-group (e.g. per-model metrics ``fashion-vae/psnr_db``).  Raw integer
 codes: ``Stream("codes", "V", np.uint16, shape=..., scale_factor=..., add_offset=...)``
 so that volts = codes * scale_factor + add_offset.
 
@@ -200,8 +203,9 @@ class Stream:
             desc[key] = None if value is None else float(value(params, bench) if callable(value) else value)
         if self.group not in ("data", "metrics", "images"):
             raise RunError(f"stream {self.name}: group must be data, metrics or images")
-        if self.group == "images" and (self.name not in ("optical", "digital") or len(desc["shape"]) != 2):
-            raise RunError(f"image stream {self.name}: name optical|digital with shape (H, W)")
+        if self.group == "images" and (self.name.rsplit("/", 1)[-1] not in ("optical", "digital")
+                                       or len(desc["shape"]) != 2):
+            raise RunError(f"image stream {self.name}: name [<set>/]optical|digital with shape (H, W)")
         return desc
 
 

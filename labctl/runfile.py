@@ -352,10 +352,17 @@ def read_summary(path: str | Path) -> RunSummary:
             end_time=str(entry.attrs["end_time"]), steps=int(live["steps_done"][()]),
             error=str(entry.attrs.get("error", "")), params=json.loads(prov.get("parameters", "{}")),
             provenance=prov,
-            metrics={k: (d[()], str(d.attrs["units"])) for k, d in entry["metrics"].items()},
-            data={k: (d[()], str(d.attrs["units"])) for k, d in entry["data"].items()},
-            images={k: d.shape for k, d in entry["images"].items()},
+            metrics={k: (d[()], str(d.attrs["units"])) for k, d in _datasets(entry["metrics"])},
+            data={k: (d[()], str(d.attrs["units"])) for k, d in _datasets(entry["data"])},
+            images={k: d.shape for k, d in _datasets(entry["images"])},
         )
+
+
+def _datasets(group: h5py.Group) -> list[tuple[str, h5py.Dataset]]:
+    """Every dataset below ``group`` as (path relative to it, dataset), nested ones included."""
+    found = []
+    group.visititems(lambda name, obj: found.append((name, obj)) if isinstance(obj, h5py.Dataset) else None)
+    return found
 
 
 def _value(dset: h5py.Dataset):

@@ -145,3 +145,47 @@ class BenchBackend(_OpticalBackend):
 def optical_matmul(w, x, backend) -> MatmulResult:
     """Y = W X on ``backend`` (DigitalBackend, SimBackend or BenchBackend)."""
     return backend.run(w, x)
+
+
+class open_backend:  # noqa: N801 - used as a context manager, like open()
+    """Context manager giving an optical backend for ``bench``.
+
+    ``path``: 'inprocess' (SimBackend; simulated benches only) or 'socket'
+    (BenchBackend through the drivers; for a simulated bench the SCPI servers
+    are started on 127.0.0.1 for the duration). A bench with real resources
+    always uses the drivers. Other keywords go to the backend.
+    """
+
+    def __init__(self, bench, path: str = "inprocess", **kw):
+        if path not in ("inprocess", "socket"):
+            raise ValueError(f"path must be 'inprocess' or 'socket', got {path!r}")
+        self.bench, self.path, self.kw = _bench(bench), path, kw
+        self._servers = None
+
+    def __enter__(self):
+        if self.bench.simulated and self.path == "inprocess":
+            self.backend = SimBackend(self.bench, **self.kw)
+            return self.backend
+        self.kw.pop("noise", None)
+        if self.bench.simulated:
+            from labctl import sim_servers
+            self._servers = sim_servers.start(self.bench)
+            self._servers.__enter__()
+        try:
+            self.backend = BenchBackend(self.bench, **self.kw)
+        except BaseException:
+            self._stop()
+            raise
+        return self.backend
+
+    def _stop(self):
+        if self._servers is not None:
+            self._servers.__exit__(None, None, None)
+            self._servers = None
+
+    def __exit__(self, *exc):
+        try:
+            if hasattr(self, "backend"):
+                self.backend.close()
+        finally:
+            self._stop()

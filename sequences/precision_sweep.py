@@ -1,0 +1,100 @@
+"""``precision-sweep``: effective bits and RMSE of optical products versus
+optical power, symbol rate and size, for both computing schemes, with the
+energy per operation (mW/TOPS) of every point: the precision-energy
+trade-off curve.
+
+Definitions (labctl.metrics): ENOB = log2(range / (sqrt(12) sigma_err)),
+range = max - min of the exact product; RMSE relative to that range.
+Products: W [n, n] and X [n, columns] uniform in [-1, 1], signed (offset
+encoding, labctl.mvm.signed).
+
+Sweeps (one step per point): 0 optical power (seed lasers ``laser_offsets_db``
+below their bench setting), 1 symbol rate, 2 size. The bench's own scheme runs
+on ``ctx.bench``; the other scheme on the embedded bench of that scheme.
+Each (scheme, symbol rate) is calibrated once in process (cached for the run).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from labctl.engine import Param, Step, Stream
+from sequences import sequence
+
+SCHEMES = ("wdm", "time")
+
+
+def _bench_for(ctx, scheme):
+    if ctx.bench.topology.scheme == scheme:
+        return ctx.bench
+    import labctl.bench as lb
+    name = "default_sim.toml" if scheme == "wdm" else "default_sim_time.toml"
+    return lb.load_bench(Path(lb.__file__).parent / name)
+
+
+def _points(p):
+    pts = []
+    for scheme in p["schemes"]:
+        pts += [(scheme, 0, off, 0.0, p["size"]) for off in p["laser_offsets_db"]]
+        pts += [(scheme, 1, 0.0, r, p["size"]) for r in p["symbol_rates"]]
+        pts += [(scheme, 2, 0.0, 0.0, n) for n in p["sizes"]]
+    return pts
+
+
+@sequence(
+    "precision-sweep",
+    help="ENOB/RMSE of products vs optical power, symbol rate and size (wdm, time) with mW/TOPS",
+    params=[
+        Param("schemes", list[str], ["wdm", "time"], help="computing schemes", choices=SCHEMES),
+        Param("laser_offsets_db", list[float], [0.0, -3.0, -6.0, -10.0], "dB",
+              "seed-laser power relative to the bench setting"),
+        Param("symbol_rates", list[float], [11.5e9, 5.75e9, 2.875e9], "Bd", "symbol rates"),
+        Param("sizes", list[int], [8, 16, 32], help="n of the n x n weight matrices"),
+        Param("size", int, 16, help="n during the power and symbol-rate sweeps"),
+        Param("columns", int, 64, help="columns of X"),
+    ],
+    streams=[
+        Stream("scheme", "1", np.int64, help="0 wdm, 1 time"),
+        Stream("sweep", "1", np.int64, help="0 optical power, 1 symbol rate, 2 size"),
+        Stream("laser_offset_db", "dB"),
+        Stream("symbol_rate", "Bd"),
+        Stream("size", "1", np.int64),
+        Stream("enob", "bit", help="log2(range / (sqrt(12) sigma_err))"),
+        Stream("rmse_fs", "1", help="RMS error / range of the exact product"),
+        Stream("mw_per_tops", "mW/TOPS", help="energy per operation at this point (1 MAC = 2 ops)"),
+        Stream("pj_per_mac", "pJ/MAC"),
+        Stream("enob_default", "bit", group="metrics", help="ENOB at the default operating point, per scheme"),
+    ],
+)
+def precision_sweep(ctx, schemes, laser_offsets_db, symbol_rates, sizes, size, columns):
+    """ENOB/RMSE vs optical power, symbol rate and size, with mW/TOPS."""
+    from labctl.metrics import enob, rmse_fs
+    from labctl.mvm import FrameFormat, SimBackend
+    from labctl.mvm.energy_point import energy_report
+
+    points = _points(ctx.params)
+    ctx.set_total(len(points))
+    cals = {}
+    for i, (scheme, sweep, off, rate, n) in enumerate(points):
+        bench = _bench_for(ctx, scheme)
+        rate = rate or bench.topology.symbol_rate_hz
+        key = (scheme, rate)
+        frame = FrameFormat(symbol_rate=rate)
+        if key not in cals:  # calibrate at the default optical power
+            cals[key] = SimBackend(bench, seed=ctx.seed, frame=frame).calibration
+        be = SimBackend(bench, seed=int(ctx.rng("precision-sweep", "seed", i).integers(2**31)),
+                        calibration=cals[key], laser_offset_db=off)
+        rng = ctx.rng("precision-sweep", i)
+        rows = n if scheme == "wdm" else 2 * max(1, n // 8)
+        w, x = rng.uniform(-1, 1, (rows, n)), rng.uniform(-1, 1, (n, columns))
+        y = be.matmul(w, x)
+        e = enob(y, w @ x)
+        rep = energy_report(be.engine)
+        metrics = {}
+        if sweep == 0 and off == 0.0:
+            metrics["enob_default"] = (e, "bit")
+        yield Step(f"{scheme} sweep{sweep} {off:g} dB {rate:.3g} Bd n={n}", data={
+            "scheme": SCHEMES.index(scheme), "sweep": sweep, "laser_offset_db": off, "symbol_rate": rate,
+            "size": n, "enob": e, "rmse_fs": rmse_fs(y, w @ x), "mw_per_tops": rep.mw_per_tops,
+            "pj_per_mac": rep.pj_per_mac}, metrics=metrics)

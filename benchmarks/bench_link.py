@@ -59,12 +59,13 @@ def ours(n_symbols: int, seed: int = 1) -> dict:
                     thermal_noise_density=float(np.sqrt(4 * units.K_B * 298.15 / 50)))
     wavelengths = [1550e-9]
 
-    def chain(v, z):
-        carrier = np.full((1, v.shape[-1]), amplitude, np.complex64)
-        return pd.photocurrent(fibre.propagate(mzm.modulate(carrier, v), fs, wavelengths), fs, normals=z)
+    def chain(v, z):                                    # v, z: [batch, samples]
+        carrier = np.full(v.shape[:-1] + (1, v.shape[-1]), amplitude, np.complex64)
+        field = mzm.modulate(carrier, v[..., None, :])  # [batch, wavelengths, samples]
+        return pd.photocurrent(fibre.propagate(field, fs, wavelengths), fs, normals=z)
 
     normals = streams.rng("pd").standard_normal(volts.size, dtype=np.float32)
-    i = chunks.evaluate(chain, [volts, normals], fibre.halo(fs, wavelengths) + pd.halo(fs))
+    i = chunks.evaluate_batched(chain, [volts, normals], fibre.halo(fs, wavelengths) + pd.halo(fs))
     rx, _, _ = pam.receive(i, SPS, symbols, "pam4")
     errors = pam.count_bit_errors(bits, pam.symbols_to_bits(rx, "pam4"))
     return {"bit_errors": errors, "bits": int(bits.size), "samples": int(volts.size)}

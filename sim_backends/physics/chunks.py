@@ -21,6 +21,8 @@ import numpy as np
 
 #: Default chunk length (samples, halo included).
 CHUNK = 16384
+#: Chunks per call of :func:`evaluate_batched` (8 x 16384 complex64 = 1 MiB).
+BATCH = 8
 
 
 def evaluate(fn, inputs, halo: int, chunk: int = CHUNK) -> np.ndarray:
@@ -29,6 +31,23 @@ def evaluate(fn, inputs, halo: int, chunk: int = CHUNK) -> np.ndarray:
     samples of circular context on each side; returns the [..., n] result.
 
     ``fn`` must be shift invariant with memory <= halo samples."""
+    return _evaluate(fn, inputs, halo, chunk, batch=None)
+
+
+def evaluate_batched(fn, inputs, halo: int, chunk: int = CHUNK, batch: int | None = None) -> np.ndarray:
+    """As :func:`evaluate`, but ``fn`` receives ``batch`` chunks at a time,
+    stacked on a new leading axis ([batch, ..., chunk]), and must broadcast
+    over it (every device model filters along the last axis and broadcasts
+    over the leading ones).  The result is bit-identical to :func:`evaluate`
+    (same chunks, same FFT lengths, same sampled responses); it is faster
+    because pocketfft transforms several rows at once with SIMD across rows
+    (about 3x per 16384-point complex64 FFT at batch >= 4)."""
+    return _evaluate(fn, inputs, halo, chunk, batch=max(1, int(BATCH if batch is None else batch)))
+
+
+def _evaluate(fn, inputs, halo: int, chunk: int, batch: int | None) -> np.ndarray:
+    """Shared loop: ``batch=None`` calls ``fn`` on single chunks, an integer
+    on stacks of that many chunks (leading axis)."""
     inputs = [np.asarray(x) for x in inputs]
     n = inputs[0].shape[-1]
     chunk = max(chunk, 1 << int(np.ceil(np.log2(4 * halo + 1))))   # halo <= a quarter
@@ -38,10 +57,17 @@ def evaluate(fn, inputs, halo: int, chunk: int = CHUNK) -> np.ndarray:
     nblocks = -(-n // step)
     tail = nblocks * step - n + halo
     padded = [np.concatenate([x[..., n - halo:], x, x[..., :tail]], axis=-1) for x in inputs]
-    first = fn(*[p[..., :chunk] for p in padded])
-    out = np.empty(first.shape[:-1] + (nblocks * step,), dtype=first.dtype)
-    out[..., :step] = first[..., halo:halo + step]
-    for b in range(1, nblocks):
-        piece = fn(*[p[..., b * step:b * step + chunk] for p in padded])
-        out[..., b * step:(b + 1) * step] = piece[..., halo:halo + step]
-    return out[..., :n]
+    # windows[i]: [nblocks, ..., chunk] views of the padded inputs
+    windows = [np.moveaxis(np.lib.stride_tricks.sliding_window_view(p, chunk, axis=-1)[..., ::step, :], -2, 0)
+               for p in padded]
+    k = 1 if batch is None else batch
+    out = None
+    for b in range(0, nblocks, k):
+        if batch is None:
+            piece = fn(*[w[b] for w in windows])[None]
+        else:
+            piece = fn(*[w[b:b + k] for w in windows])
+        if out is None:
+            out = np.empty(piece.shape[1:-1] + (nblocks, step), dtype=piece.dtype)
+        out[..., b:b + piece.shape[0], :] = np.moveaxis(piece[..., halo:halo + step], 0, -2)
+    return out.reshape(out.shape[:-2] + (nblocks * step,))[..., :n]

@@ -78,12 +78,15 @@ class MZM:
         single = field.dtype == np.complex64
         real = np.float32 if single else np.float64
         v = np.asarray(volts, dtype=real)
-        half = v * real(np.pi / (2 * self.v_pi)) + real(np.pi * self.v_bias / (2 * self.v_pi))
+        half = v * real(np.pi / (2 * self.v_pi))
+        half += real(np.pi * self.v_bias / (2 * self.v_pi))
         t = np.empty(half.shape, dtype=np.complex64 if single else np.complex128)
-        t.real = np.cos(half)
-        t.imag = np.sin(half)
-        t.real *= real(np.sqrt(self.il))
-        t.imag *= real(np.sqrt(self.il) * self.epsilon)
+        trig = np.cos(half)                      # one contiguous scratch, no temporaries
+        np.multiply(trig, real(np.sqrt(self.il)), out=t.real)
+        np.sin(half, out=trig)
+        np.multiply(trig, real(np.sqrt(self.il) * self.epsilon), out=t.imag)
+        if field.dtype == t.dtype and np.broadcast_shapes(field.shape, t.shape) == t.shape:
+            return np.multiply(field, t, out=t)  # in place (same values as below)
         return np.multiply(field, t, dtype=t.dtype)
 
 def bias_voltage(mode: str, v_pi: float) -> float:

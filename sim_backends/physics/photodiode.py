@@ -82,20 +82,24 @@ class Photodiode:
         real = np.float32 if field.dtype in (np.complex64, np.float32) else np.float64
         re, im = (field.real, field.imag) if np.iscomplexobj(field) else (field, 0)
         power = np.square(re, dtype=real)
-        power += np.square(im, dtype=real)
+        if np.iscomplexobj(field):
+            power += np.square(im, dtype=real)
         power = power.sum(axis=-2) if power.shape[-2] > 1 else power[..., 0, :]
-        i = power * real(self.responsivity) + real(self.dark_current)
+        i = power                                   # in place: i = R P + I_d
+        i *= real(self.responsivity)
+        i += real(self.dark_current)
         if self.noise and (rng is not None or normals is not None) and (self.shot or self.thermal):
             thermal_var = real(self.thermal_noise_density**2 * fs / 2 if self.thermal else 0.0)
+            z = normals if normals is not None else rng.standard_normal(i.shape, dtype=np.float32)
+            z = np.asarray(z, dtype=real)
             if self.shot:
-                sigma = np.maximum(i, 0) * real(units.Q * fs)
+                sigma = np.maximum(i, 0)
+                sigma *= real(units.Q * fs)
                 sigma += thermal_var
                 np.sqrt(sigma, out=sigma)
+                i += np.multiply(z, sigma, out=sigma)   # noise = z sigma
             else:
-                sigma = np.sqrt(thermal_var)
-            z = normals if normals is not None else rng.standard_normal(i.shape, dtype=np.float32)
-            noise = z.astype(real) * sigma
-            i += noise
+                i += z * np.sqrt(thermal_var)
         i = filters.apply_real(i, fs, self.response, key=self, width=self.halo(fs))
         if self.saturation_current:
             s = real(self.saturation_current)

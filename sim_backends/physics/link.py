@@ -152,7 +152,7 @@ def transmit(cfg: LinkConfig, codes, streams: Streams, wavelengths) -> np.ndarra
         return first.propagate(field, fs, wavelengths) if first else field
 
     halo = dac.halo() + cfg.driver.halo(fs) + (_halo(first, fs, wavelengths) if first else 0)
-    return chunks.evaluate(chain, [codes, _normals(streams.rng("dac"), codes.shape, dac.noise), carrier], halo)
+    return chunks.evaluate_batched(chain, [codes, _normals(streams.rng("dac"), codes.shape, dac.noise), carrier], halo)
 
 
 def propagate(cfg: LinkConfig, field, streams: Streams, wavelengths) -> np.ndarray:
@@ -161,7 +161,7 @@ def propagate(cfg: LinkConfig, field, streams: Streams, wavelengths) -> np.ndarr
     fs = cfg.fs
     for i, span in enumerate(cfg.spans):
         if i > 0:
-            field = chunks.evaluate(lambda x: span.propagate(x, fs, wavelengths), [field],
+            field = chunks.evaluate_batched(lambda x: span.propagate(x, fs, wavelengths), [field],
                                     _halo(span, fs, wavelengths))
         if cfg.edfa is not None:
             field = cfg.edfa.amplify(field, fs, wavelengths, streams.rng("edfa", i))
@@ -192,10 +192,10 @@ def receive_codes(cfg: LinkConfig, field, streams: Streams):
         if cfg.comb is not None:
             x = cfg.demux.split(x)                  # [outputs, wavelengths, samples]
         else:
-            x = x[:, None, :]                       # one photodiode per row
+            x = x[..., None, :]                     # one photodiode per row
         return adc.frontend(cfg.pd.detect(x, fs, normals=z), fs)
 
-    volts = chunks.evaluate(chain, [field, _normals(streams.rng("pd"), field.shape, cfg.pd.noise)],
+    volts = chunks.evaluate_batched(chain, [field, _normals(streams.rng("pd"), field.shape, cfg.pd.noise)],
                             cfg.pd.halo(fs) + adc.halo(fs))
     codes, adcs = [], []
     for ch, v in enumerate(volts):

@@ -52,7 +52,7 @@ class Demux:
         return t * units.db_to_lin(-self.insertion_loss_db)
 
     def split(self, field) -> np.ndarray:
-        """[wavelengths, samples] -> [outputs, wavelengths, samples]."""
+        """[..., wavelengths, samples] -> [..., outputs, wavelengths, samples]."""
         field = np.asarray(field)
-        amp = np.sqrt(self.power_matrix(field.shape[0])).astype(field.real.dtype)
-        return amp[:, :, None] * field[None, :, :]
+        amp = np.sqrt(self.power_matrix(field.shape[-2])).astype(field.real.dtype)
+        return amp[:, :, None] * field[..., None, :, :]

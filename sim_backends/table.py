@@ -359,15 +359,27 @@ class OpticalTable:
             return self._detected_wdm(period, n, acq)
         return self._detected_time(period, n, acq)
 
-    def _edge_fields(self, edge, i: int, wavelengths, line_power, period, n, acq):
-        """Fields [lines, n] of port index i of an edge at the centre input, before the EDFA."""
+    def _edge_powers(self, edge, i: int, wavelengths, line_power, period, n, acq,
+                     fields: bool = False) -> np.ndarray:
+        """Optical power [lines, n] (W) of port index i of an edge at the centre
+        input, before the EDFA. With residual dispersion the fields of every line
+        are propagated (physics.fibre transfer); with full compensation
+        (``dcm_ratio`` = 1) the fibre is a pure loss and delay, applied once to
+        the port's power waveform (exact, and 8x cheaper)."""
         fs = n / period
         v = self.drive(edge.awg, edge.awg_channels[i], period, n, acq)
         g = self.topology.devices.mzm.driver_gain
-        e = np.sqrt(line_power)[:, None] * self.edge_mzm(edge, i).field_transfer(g * v)[None, :]
+        mzm = self.edge_mzm(edge, i)
+        if edge.dcm_ratio == 1.0 and not fields:
+            f = sfft.rfftfreq(n, 1 / fs)
+            h = self._fibre_transfer(edge, f, np.atleast_1d(wavelengths)[:1])[0]
+            loss = abs(h[0]) ** 2
+            t = sfft.irfft(sfft.rfft(mzm.power_transfer(g * v)) * (h / abs(h[0])), n=n)
+            return np.asarray(line_power)[:, None] * loss * t[None, :]
+        e = np.sqrt(line_power)[:, None] * mzm.field_transfer(g * v)[None, :]
         f = sfft.fftfreq(n, 1 / fs)
         h = self._fibre_transfer(edge, f, wavelengths)
-        return sfft.ifft(sfft.fft(e, axis=-1) * h, axis=-1)
+        return np.abs(sfft.ifft(sfft.fft(e, axis=-1) * h, axis=-1)) ** 2
 
     def _detected_wdm(self, period, n, acq):
         topo = self.topology
@@ -390,8 +402,7 @@ class OpticalTable:
             contrib = np.zeros((nq, n))
             tap = 0.0
             for i, port in enumerate(edge.ports):
-                e = self._edge_fields(edge, i, lam, lines, period, n, acq)
-                pw = np.abs(e) ** 2  # [k, n]
+                pw = self._edge_powers(edge, i, lam, lines, period, n, acq)  # [k, n]
                 gain = self._edfa_gain(edge, float(pw.sum(axis=0).mean()))
                 pw = pw * gain
                 tap += float(pw.sum(axis=0).mean())
@@ -426,8 +437,7 @@ class OpticalTable:
             laser = _state(self.instruments[edge.laser])
             lam = np.array([laser.get("wavelength", 1550.12e-9)])
             p_seed = np.array([self._laser_power(edge.laser)])
-            e = self._edge_fields(edge, lane.port, lam, p_seed, period, n, acq)[0]
-            pw = np.abs(e) ** 2
+            pw = self._edge_powers(edge, lane.port, lam, p_seed, period, n, acq)[0]
             gain = self._edfa_gain(edge, float(pw.mean()))
             taps[edge.name] = taps.get(edge.name, 0.0) + float(pw.mean() * gain)
             vw = self.drive(c.weight_awg, lane.weight_channel, period, n, acq)

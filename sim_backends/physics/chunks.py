@@ -47,7 +47,9 @@ def evaluate_batched(fn, inputs, halo: int, chunk: int = CHUNK, batch: int | Non
 
 def _evaluate(fn, inputs, halo: int, chunk: int, batch: int | None) -> np.ndarray:
     """Shared loop: ``batch=None`` calls ``fn`` on single chunks, an integer
-    on stacks of that many chunks (leading axis)."""
+    on stacks of that many chunks (leading axis).  Chunk b covers input
+    samples (b step - halo + i) mod n, i < chunk: interior chunks are views
+    of the inputs, only the two that wrap round the record are copied."""
     inputs = [np.asarray(x) for x in inputs]
     n = inputs[0].shape[-1]
     chunk = max(chunk, 1 << int(np.ceil(np.log2(4 * halo + 1))))   # halo <= a quarter
@@ -55,19 +57,25 @@ def _evaluate(fn, inputs, halo: int, chunk: int, batch: int | None) -> np.ndarra
     if n <= 2 * chunk:
         return fn(*inputs)                     # short record: one pass
     nblocks = -(-n // step)
-    tail = nblocks * step - n + halo
-    padded = [np.concatenate([x[..., n - halo:], x, x[..., :tail]], axis=-1) for x in inputs]
-    # windows[i]: [nblocks, ..., chunk] views of the padded inputs
-    windows = [np.moveaxis(np.lib.stride_tricks.sliding_window_view(p, chunk, axis=-1)[..., ::step, :], -2, 0)
-               for p in padded]
     k = 1 if batch is None else batch
     out = None
     for b in range(0, nblocks, k):
-        if batch is None:
-            piece = fn(*[w[b] for w in windows])[None]
-        else:
-            piece = fn(*[w[b:b + k] for w in windows])
+        count = min(k, nblocks - b)
+        pieces = [_chunks(x, b, count, step, halo, chunk) for x in inputs]
+        piece = fn(*[p[0] for p in pieces])[None] if batch is None else fn(*pieces)
         if out is None:
             out = np.empty(piece.shape[1:-1] + (nblocks, step), dtype=piece.dtype)
-        out[..., b:b + piece.shape[0], :] = np.moveaxis(piece[..., halo:halo + step], 0, -2)
+        out[..., b:b + count, :] = np.moveaxis(piece[..., halo:halo + step], 0, -2)
     return out.reshape(out.shape[:-2] + (nblocks * step,))[..., :n]
+
+
+def _chunks(x, first: int, count: int, step: int, halo: int, chunk: int) -> np.ndarray:
+    """Chunks first .. first+count-1 of ``x`` [..., n] as [count, ..., chunk]:
+    a strided view when none wraps round the record, else a circular copy."""
+    n = x.shape[-1]
+    start = first * step - halo
+    if start >= 0 and start + (count - 1) * step + chunk <= n:
+        views = np.lib.stride_tricks.sliding_window_view(x, chunk, axis=-1)
+        return np.moveaxis(views[..., start:start + (count - 1) * step + 1:step, :], -2, 0)
+    idx = (start + step * np.arange(count)[:, None] + np.arange(chunk)) % n
+    return np.moveaxis(np.take(x, idx, axis=-1), -2, 0)

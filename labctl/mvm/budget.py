@@ -59,3 +59,16 @@ def error_budget(make_backend, w: np.ndarray, x: np.ndarray) -> ErrorBudget:
         e, v = run(NoiseSwitches().without(name))
         lines.append(BudgetLine(name, e, max(v_all - v, 0.0) / v_all))
     return ErrorBudget(e_all, e_none, lines)
+
+
+def signed_cost(backend, m: int, k: int, b: int, rng: np.random.Generator) -> tuple[float, float]:
+    """(ENOB unsigned, ENOB signed) of random products at one operating point:
+    W, X uniform in [0, 1] (sent as they are) versus uniform in [-1, 1]
+    (offset encoding). Each ENOB is relative to its own product's range; the
+    difference is the precision the signed scheme costs (expected ~2 bits: the
+    signal is a quarter of the unsigned range on a background, DESIGN.md)."""
+    w, x = rng.uniform(0, 1, (m, k)), rng.uniform(0, 1, (k, b))
+    e_u = enob(backend.matmul(w, x), w @ x)
+    w, x = rng.uniform(-1, 1, (m, k)), rng.uniform(-1, 1, (k, b))
+    e_s = enob(backend.matmul(w, x), w @ x)
+    return e_u, e_s

@@ -287,11 +287,15 @@ class OpticalEngine:
 
     # ------------------------------------------------------------ products
     def matmul(self, w: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, Plan]:
-        """Y = W X through the optics (float64 in, float64 out)."""
+        """Y = W X through the optics (float64 in, float64 out). Non-negative W
+        and X go straight to the optics (u = value / max); anything signed uses
+        the offset encoding of labctl.mvm.signed (4x the error relative to the
+        unsigned range: its cost, measured by ``signed_cost`` in labctl.mvm.budget)."""
         w = np.asarray(w, float)
         x = np.asarray(x, float)
         if w.ndim != 2 or x.ndim != 2 or w.shape[1] != x.shape[0]:
             raise ValueError(f"shapes do not multiply: W {w.shape}, X {x.shape}")
+        signed = bool(w.min() < 0 or x.min() < 0)
         sw, sx = scale_of(w), scale_of(x)
         ws, xs = w / sw, x / sx
         c = self.topo.centre
@@ -303,12 +307,15 @@ class OpticalEngine:
             xt = np.zeros((plan.tile_k, plan.tile_b))
             wt[:tile.rows, :tile.ks] = ws[tile.r0:tile.r0 + tile.rows, tile.k0:tile.k0 + tile.ks]
             xt[:tile.ks, :tile.bs] = xs[tile.k0:tile.k0 + tile.ks, tile.b0:tile.b0 + tile.bs]
-            ys = self.tile_product(wt, xt)
+            ys = self.tile_product(wt, xt, signed)
             y[tile.r0:tile.r0 + tile.rows, tile.b0:tile.b0 + tile.bs] += ys[:tile.rows, :tile.bs]
         return y * sw * sx, plan
 
-    def tile_product(self, w_s: np.ndarray, x_s: np.ndarray) -> np.ndarray:
-        """Signed tile product (values in [-1, 1]) through one frame."""
+    def tile_product(self, w_s: np.ndarray, x_s: np.ndarray, signed: bool = True) -> np.ndarray:
+        """Tile product through one frame: signed values in [-1, 1] (offset
+        encoding), or, with ``signed=False``, values in [0, 1] sent as they are."""
+        if not signed:
+            return self._frame_wdm(w_s, x_s) if self.topo.scheme == "wdm" else self._frame_time(w_s, x_s)
         w_u, x_u = to_unsigned(w_s), to_unsigned(x_s)
         if self.topo.scheme == "wdm":
             y_u = self._frame_wdm(w_u, x_u)

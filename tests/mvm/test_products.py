@@ -76,3 +76,12 @@ def test_socket_path_gives_identical_numbers(scheme, request, rng):
             for key, codes in sim.engine.last.scope.items():
                 assert real.engine.last.scope[key].tobytes() == codes.tobytes()
     np.testing.assert_array_equal(y_bench, y_sim)
+
+
+def test_signed_scheme_costs_precision_and_unsigned_path_is_exact_in_sign(time_bench, time_cal, rng):
+    """Non-negative products skip the offset encoding; the offset encoding of
+    signed values costs effective bits at the same operating point."""
+    from labctl.mvm.budget import signed_cost
+    be = SimBackend(time_bench, calibration=time_cal)
+    e_unsigned, e_signed = signed_cost(be, 4, 16, 32, rng)
+    assert e_unsigned > e_signed + 0.5

@@ -113,11 +113,20 @@ def sample(x, sps: int, phase: int = 0) -> np.ndarray:
 
 def level_means(samples, symbols, m: int) -> np.ndarray:
     """Mean received value of each transmitted level (data aided; NaN if absent)."""
-    s = np.asarray(symbols, dtype=np.intp)
-    counts = np.bincount(s, minlength=m)[:m]
-    sums = np.bincount(s, weights=np.asarray(samples, dtype=float), minlength=m)[:m]
+    counts, sums, _ = level_sums(samples, symbols, m, squares=False)
     with np.errstate(invalid="ignore", divide="ignore"):
         return sums / counts
+
+
+def level_sums(samples, symbols, m: int, squares: bool = True):
+    """(counts, sums, sums of squares) of the received values per transmitted
+    level, float64 (squares None when not asked for)."""
+    y = np.asarray(samples, dtype=float)
+    s = np.asarray(symbols, dtype=np.intp)
+    counts = np.bincount(s, minlength=m)[:m]
+    sums = np.bincount(s, weights=y, minlength=m)[:m]
+    sq = np.bincount(s, weights=y * y, minlength=m)[:m] if squares else None
+    return counts, sums, sq
 
 
 def thresholds(means) -> np.ndarray:
@@ -140,11 +149,11 @@ def snr_estimate(samples, symbols, m: int) -> float:
     """Electrical SNR (linear): variance of the level means (weighted by
     occurrence) / mean within-level noise variance, from one pass of sums
     and sums of squares per level."""
-    y = np.asarray(samples, dtype=float)
-    s = np.asarray(symbols, dtype=np.intp)
-    counts = np.bincount(s, minlength=m)[:m]
-    sums = np.bincount(s, weights=y, minlength=m)[:m]
-    squares = np.bincount(s, weights=y * y, minlength=m)[:m]
+    return snr_from_sums(*level_sums(samples, symbols, m))
+
+
+def snr_from_sums(counts, sums, squares) -> float:
+    """:func:`snr_estimate` from the per-level (counts, sums, squares)."""
     present = counts > 0
     n = counts.sum()
     noise = (squares.sum() - np.sum(sums[present] ** 2 / counts[present])) / n
@@ -187,7 +196,9 @@ def receive(waveform, sps: int, tx_symbols, fmt: str, phase_symbols: int = 65536
     phase = max(range(sps), key=head_snr)
     y = sample(waveform, sps, phase)[: tx_symbols.size]
     s = tx_symbols[: y.size]
-    means = level_means(y, s, m)
+    counts, sums, squares = level_sums(y, s, m)        # one pass for means and SNR
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = sums / counts
     order_idx = np.argsort(means)       # decisions in received-level order
     rx = order_idx.astype(np.uint8)[decide(y, thresholds(means[order_idx]))]
-    return rx, snr_estimate(y, s, m), phase
+    return rx, snr_from_sums(counts, sums, squares), phase

@@ -66,7 +66,7 @@ from typing import Any, Mapping
 import numpy as np
 import scipy.fft as sfft
 
-from sim_backends.physics import filters, units
+from sim_backends.physics import filters, quantiser, units
 from sim_backends.physics.adc import ADC
 from sim_backends.physics.awgr import AWGR
 from sim_backends.physics.dac import DAC
@@ -138,6 +138,8 @@ class OpticalTable:
         self.noise = noise or NoiseSwitches()
         self.acquisitions: dict[str, int] = {}
         self._cache: tuple | None = None
+        #: simulate scope averaging with N independent records (else the Gaussian shortcut)
+        self.exact_average = False
         self._devices_fixed()
 
     # ------------------------------------------------------------ static device spread
@@ -209,12 +211,14 @@ class OpticalTable:
         inst = self.bench.instruments.get(name)
         return getattr(inst, "model", "") if inst is not None else ""
 
-    def drive(self, awg: str, ch: int, period: float, n: int, acq: int) -> np.ndarray:
+    def drive(self, awg: str, ch: int, period: float, n: int, acq: int, avg=(1, None)) -> np.ndarray:
         """AWG channel output on the simulation grid (V at the AWG output):
         DAC levels (+ENOB noise) -> ZOH x analogue bandwidth, resampled onto the
         n-point grid of one period by zero-padding the spectrum (exact for a
         periodic band-limited signal). A stopped AWG or a channel with output off
-        gives its offset voltage (0 V when off)."""
+        gives its offset voltage (0 V when off). ``avg`` = (N, draw): scope
+        averaging of N records; draw None is the Gaussian-equivalent shortcut
+        (noise std / sqrt(N)), an integer one of N exact draws."""
         st = _state(self.instruments[awg])
         c = _chan(st, ch)
         codes = np.asarray(c.get("codes", ()))
@@ -228,7 +232,7 @@ class OpticalTable:
                   enob=dev.enob.get(model, dev.default_enob), noise=self.noise.dac)
         v = dac.levels(codes)
         if self.noise.dac and dac.noise_sigma() > 0:
-            v = v + self.streams.rng("dac", awg, ch, acq).standard_normal(v.shape) * dac.noise_sigma()
+            v = v + self._rng(avg, "dac", awg, ch, acq).standard_normal(v.shape) * (dac.noise_sigma() * _avg_scale(avg))
         reps = period * dac.sample_rate / v.size  # a shorter waveform repeats within the period
         if abs(reps - round(reps)) > 1e-6 * reps or round(reps) < 1:
             raise RuntimeError(f"{awg} ch{ch}: waveform period {v.size / dac.sample_rate:.4g} s does not "
@@ -241,6 +245,10 @@ class OpticalTable:
         k = min(out.size, spec.size)
         out[:k] = spec[:k]
         return sfft.irfft(out, n=n) * (n / m)
+
+    def _rng(self, avg, *key) -> np.random.Generator:
+        """Noise stream ``key``; the exact average's draw i gets its own stream."""
+        return self.streams.rng(*key) if avg[1] is None else self.streams.rng(*key, "avg", avg[1])
 
     def _mzm(self, mode: str, bias_v: float, offset_v: float, lock_err: float) -> MZM:
         d = self.topology.devices.mzm
@@ -348,7 +356,7 @@ class OpticalTable:
                     nonadjacent_xt_db=c.awgr.nonadjacent_crosstalk_db, crosstalk=self.noise.crosstalk)
 
     # ------------------------------------------------------------ optical powers at the PDs
-    def detected(self, acq: int) -> dict:
+    def detected(self, acq: int, avg=(1, None)) -> dict:
         """Noise-free optical powers at every photodiode over one period, with
         what the noise model needs. Returns dict with ``period``, ``n``,
         ``power`` [outputs, n] (W), ``by_laser`` {laser: [outputs, n]} (W),
@@ -356,18 +364,18 @@ class OpticalTable:
         ``ase_psd`` [outputs] (W/Hz per pol at the PD), ``taps`` {edge: W}."""
         period, n = self._period()
         if self.topology.scheme == "wdm":
-            return self._detected_wdm(period, n, acq)
-        return self._detected_time(period, n, acq)
+            return self._detected_wdm(period, n, acq, avg)
+        return self._detected_time(period, n, acq, avg)
 
     def _edge_powers(self, edge, i: int, wavelengths, line_power, period, n, acq,
-                     fields: bool = False) -> np.ndarray:
+                     fields: bool = False, avg=(1, None)) -> np.ndarray:
         """Optical power [lines, n] (W) of port index i of an edge at the centre
         input, before the EDFA. With residual dispersion the fields of every line
         are propagated (physics.fibre transfer); with full compensation
         (``dcm_ratio`` = 1) the fibre is a pure loss and delay, applied once to
         the port's power waveform (exact, and 8x cheaper)."""
         fs = n / period
-        v = self.drive(edge.awg, edge.awg_channels[i], period, n, acq)
+        v = self.drive(edge.awg, edge.awg_channels[i], period, n, acq, avg)
         g = self.topology.devices.mzm.driver_gain
         mzm = self.edge_mzm(edge, i)
         if edge.dcm_ratio == 1.0 and not fields:
@@ -381,7 +389,7 @@ class OpticalTable:
         h = self._fibre_transfer(edge, f, wavelengths)
         return np.abs(sfft.ifft(sfft.fft(e, axis=-1) * h, axis=-1)) ** 2
 
-    def _detected_wdm(self, period, n, acq):
+    def _detected_wdm(self, period, n, acq, avg=(1, None)):
         topo = self.topology
         c, dev = topo.centre, topo.devices
         nq = c.ports
@@ -402,7 +410,7 @@ class OpticalTable:
             contrib = np.zeros((nq, n))
             tap = 0.0
             for i, port in enumerate(edge.ports):
-                pw = self._edge_powers(edge, i, lam, lines, period, n, acq)  # [k, n]
+                pw = self._edge_powers(edge, i, lam, lines, period, n, acq, avg=avg)  # [k, n]
                 gain = self._edfa_gain(edge, float(pw.sum(axis=0).mean()))
                 pw = pw * gain
                 tap += float(pw.sum(axis=0).mean())
@@ -421,7 +429,7 @@ class OpticalTable:
                     ase_psd=ase_psd, taps=taps, outputs=outputs,
                     optical_bandwidth=c.awgr.passband_3db_hz)
 
-    def _detected_time(self, period, n, acq):
+    def _detected_time(self, period, n, acq, avg=(1, None)):
         topo = self.topology
         c, dev = topo.centre, topo.devices
         fs = n / period
@@ -437,10 +445,10 @@ class OpticalTable:
             laser = _state(self.instruments[edge.laser])
             lam = np.array([laser.get("wavelength", 1550.12e-9)])
             p_seed = np.array([self._laser_power(edge.laser)])
-            pw = self._edge_powers(edge, lane.port, lam, p_seed, period, n, acq)[0]
+            pw = self._edge_powers(edge, lane.port, lam, p_seed, period, n, acq, avg=avg)[0]
             gain = self._edfa_gain(edge, float(pw.mean()))
             taps[edge.name] = taps.get(edge.name, 0.0) + float(pw.mean() * gain)
-            vw = self.drive(c.weight_awg, lane.weight_channel, period, n, acq)
+            vw = self.drive(c.weight_awg, lane.weight_channel, period, n, acq, avg)
             if lane.weight_bias_voltage is None:
                 mzm = self._mzm("quadrature", 0.0, 0.0, self.lock_error[("centre", lane.weight_channel)])
             else:
@@ -467,19 +475,53 @@ class OpticalTable:
             _hash_into(h, st)
         return h.hexdigest()
 
-    def _detected_cached(self, acq: int) -> dict:
-        key = (acq, self._fingerprint(), self.noise)
+    def _detected_cached(self, acq: int, avg=(1, None)) -> dict:
+        key = (acq, avg, self._fingerprint(), self.noise)
         if self._cache is None or self._cache[0] != key:
-            self._cache = (key, self.detected(acq))
+            self._cache = (key, self.detected(acq, avg))
         return self._cache[1]
 
     def acquire(self, scope_name: str) -> dict[int, np.ndarray]:
         """One acquisition of ``scope_name``: {channel: uint16 codes} for every
-        channel wired to a photodiode (and enabled); see the module docstring."""
+        channel wired to a photodiode (and enabled); see the module docstring.
+
+        Averaging mode (state ``average_count`` N > 1, e.g. Infiniium
+        ``:ACQuire:TYPE AVERage`` + ``:ACQuire:COUNt N``): the record is the
+        mean of N acquisitions of the periodic signal, quantised once at the
+        scope's resolution. By default the Gaussian-equivalent shortcut: every
+        noise source (DAC, RIN, shot, thermal, ASE, ADC ENOB noise; all
+        Gaussian and independent between records) enters once with its std
+        divided by sqrt(N). With ``exact_average`` set, N independent records
+        are simulated (each with its own noise draws) and averaged before
+        quantisation (tests compare the two)."""
         acq = self.acquisitions.get(scope_name, 0)
         self.acquisitions[scope_name] = acq + 1
-        det = self._detected_cached(acq)
         st = _state(self.instruments[scope_name])
+        navg = max(1, int(st.get("average_count", 1)))
+        rows = None
+        if navg > 1 and self.exact_average:
+            total = None
+            for i in range(navg):
+                rows, v = self._analog(scope_name, st, self._detected_cached(acq, (navg, i)), acq, (1, i))
+                total = v if total is None else total + v
+            volts = total / navg if total is not None else None
+        else:
+            rows, volts = self._analog(scope_name, st, self._detected_cached(acq, (navg, None)), acq,
+                                       (navg, None))
+        if not rows:
+            return {}
+        bits = int(st.get("bits", 8))
+        out = {}
+        for i, q in enumerate(rows):
+            ch = self._cache[1]["outputs"][q][1]
+            cst = _chan(st, ch)
+            out[ch] = quantiser.to_codes(volts[i], float(cst.get("range", 0.5)), float(cst.get("offset", 0.0)), bits)
+        return out
+
+    def _analog(self, scope_name: str, st, det: dict, acq: int, avg) -> tuple[list, np.ndarray | None]:
+        """(output rows, volts [rows, points]) at the ADC input including its
+        ENOB noise, i.e. everything before quantisation; noise std scaled by
+        1/sqrt(avg[0]) (the averaging shortcut; 1 for single records)."""
         fs = float(st["sample_rate"])
         points = int(st["points"])
         bits = int(st.get("bits", 8))
@@ -491,7 +533,7 @@ class OpticalTable:
         rows = [q for q, (scope, ch) in enumerate(det["outputs"])
                 if scope == scope_name and _chan(st, ch).get("enabled", True)]
         if not rows:
-            return {}
+            return rows, None
         r = pdp.responsivity_a_per_w
         lasers = list(det["by_laser"])
         stack = [det["power"][rows] * r, det["ase_beat"][rows]]
@@ -507,24 +549,26 @@ class OpticalTable:
         if self.noise.ase:
             var += (4 * r**2 * np.maximum(sampled[1], 0) + 4 * r**2 * s_ase**2 * det["optical_bandwidth"]) * fs / 2
             current = current + 2 * r * s_ase * det["optical_bandwidth"]
-        noise = np.sqrt(var) * np.stack([self.streams.rng("pd", q, acq).standard_normal(points) for q in rows])
+        scale = _avg_scale(avg)
+        noise = np.sqrt(var) * np.stack([self._rng(avg, "pd", q, acq).standard_normal(points) for q in rows])
         if self.noise.rin:
             rin = units.db_to_lin(self.topology.devices.laser.rin_db_per_hz)
             for i, name in enumerate(lasers):
-                n_rel = self.streams.rng("rin", name, acq).standard_normal(points) * np.sqrt(rin * fs / 2)
+                n_rel = self._rng(avg, "rin", name, acq).standard_normal(points) * np.sqrt(rin * fs / 2)
                 noise += n_rel[None, :] * sampled[2 + i]
-        current = current + filters.apply_real(noise, fs, resp)
+        current = current + filters.apply_real(noise * scale, fs, resp)
         sat = pdp.saturation_current_a
         volts = sat * np.tanh(current / sat) * pdp.transimpedance_ohm
-        out = {}
         for i, q in enumerate(rows):
             ch = det["outputs"][q][1]
             cst = _chan(st, ch)
             adc = ADC(bits=bits, sample_rate=fs, bandwidth=bw, enob=adev.enob.get(model, adev.default_enob),
                       range=float(cst.get("range", 0.5)), offset=float(cst.get("offset", 0.0)),
                       noise=self.noise.adc)
-            out[ch] = adc.to_codes(volts[i], self.streams.rng("adc", scope_name, ch, acq) if self.noise.adc else None)
-        return out
+            if self.noise.adc and adc.noise_sigma() > 0:
+                z = self._rng(avg, "adc", scope_name, ch, acq).standard_normal(points, dtype=np.float32)
+                volts[i] = volts[i] + z.astype(volts.dtype) * volts.dtype.type(adc.noise_sigma() * scale)
+        return rows, volts
 
     def _sample(self, x: np.ndarray, det: dict, fs: float, points: int, scope_bw: float) -> np.ndarray:
         """Periodic signals x [rows, n] (one period each) through the receiver
@@ -571,6 +615,13 @@ class OpticalTable:
             p_in = p * t * loss
             total += p_in * self._edfa_gain(edge, p_in)
         return float(total)
+
+
+def _avg_scale(avg) -> float:
+    """Noise std factor of an averaged record: 1/sqrt(N) for the shortcut
+    (draw None), 1 for a single record or one exact draw."""
+    n, draw = avg
+    return 1.0 if draw is not None else 1.0 / np.sqrt(max(1, n))
 
 
 def _hash_into(h, obj) -> None:

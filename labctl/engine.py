@@ -215,9 +215,14 @@ class Sequence:
     name: str
     plan: Callable[..., Iterator["Step"]]
     params: list[Param] = field(default_factory=list)
-    streams: list[Stream] = field(default_factory=list)
+    streams: list[Stream] | Callable[[dict], list[Stream]] = field(default_factory=list)
     help: str = ""
     setup: Callable[["RunContext"], None] | None = None
+
+    def stream_list(self, params: dict) -> list[Stream]:
+        """The declared streams; ``streams`` may be a callable of the parameters
+        when the set of streams depends on them (e.g. one image set per model)."""
+        return list(self.streams(params)) if callable(self.streams) else list(self.streams)
 
     def param(self, name: str) -> Param:
         for p in self.params:
@@ -350,7 +355,7 @@ class RunEngine:
         with self._signal_handlers():
             if seq.setup is not None:
                 seq.setup(ctx)
-            streams = {s.name: s.resolve(values, bench) for s in seq.streams}
+            streams = {s.name: s.resolve(values, bench) for s in seq.stream_list(values)}
             plan = seq.plan(ctx, **values)
             # the first step may call ctx.set_total(); start document goes out before it
             start = {"kind": "start", "sequence": seq.name, "params": values, "seed": ctx.seed,

@@ -47,7 +47,8 @@ def sequence(name: str, *, params: list[Param] = (), streams: list[Stream] = (),
         if name in _REGISTRY and _REGISTRY[name].plan is not plan:
             raise ValueError(f"sequence {name!r} registered twice")
         doc = help or (plan.__doc__ or "").strip().split("\n")[0]
-        _REGISTRY[name] = Sequence(name, plan, list(params), list(streams), doc, setup)
+        _REGISTRY[name] = Sequence(name, plan, list(params),
+                                  streams if callable(streams) else list(streams), doc, setup)
         plan.sequence = _REGISTRY[name]
         return plan
     return register

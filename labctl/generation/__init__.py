@@ -1,0 +1,1 @@
+"""Generative inference through the optical bench: the main job's building blocks."""

@@ -73,6 +73,15 @@ class KeysightUXR(LabInstrument):
         """Control the memory depth (points per channel).""",
         validator=strict_range, values=[16, 1 << 30], cast=int, check_set_errors=True)
 
+    def set_averages(self, count: int) -> None:
+        """Averaging acquisition of ``count`` records (``:ACQuire:COUNt``,
+        ``:ACQuire:AVERage ON``); ``count`` = 1 returns to normal acquisition."""
+        if count > 1:
+            self.write(f":ACQuire:COUNt {int(count)};:ACQuire:AVERage ON")
+        else:
+            self.write(":ACQuire:AVERage OFF")
+        self.check_set_errors()
+
     def single(self) -> None:
         """Take one acquisition of all channels (:DIGitize; complete before the next command)."""
         self.write(":DIGitize")

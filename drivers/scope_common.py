@@ -34,6 +34,9 @@ class ScopeRole(Oscilloscope):
     def set_enabled(self, channel: int, enabled: bool) -> None:
         self._ch(channel).enabled = bool(enabled)
 
+    def set_averages(self, count: int) -> None:
+        self.instrument.set_averages(int(count))
+
     def set_sample_rate(self, rate: float) -> None:
         self.instrument.sample_rate = rate
 

@@ -86,6 +86,15 @@ class TektronixDPO70000(LabInstrument):
         """Control the record length (points per channel).""",
         validator=strict_range, values=[500, 1 << 30], cast=int, check_set_errors=True)
 
+    def set_averages(self, count: int) -> None:
+        """Averaging acquisition of ``count`` records (``ACQuire:NUMAVg``,
+        ``ACQuire:MODe AVErage``); ``count`` = 1 returns to sample mode."""
+        if count > 1:
+            self.write(f"ACQuire:NUMAVg {int(count)};:ACQuire:MODe AVErage")
+        else:
+            self.write("ACQuire:MODe SAMple")
+        self.check_set_errors()
+
     def single(self) -> None:
         """Take one single-sequence acquisition (ACQuire:STOPAfter SEQuence; ACQuire:STATE RUN)."""
         self.write("ACQuire:STOPAfter SEQuence;:ACQuire:STATE RUN")

@@ -292,6 +292,12 @@ class Oscilloscope(Role):
     def set_points(self, points: int) -> None:
         """Set the record length (points per channel); timebase = points / sample rate."""
 
+    def set_averages(self, count: int) -> None:
+        """Averaging acquisition mode: each acquisition is the point-by-point
+        mean of ``count`` records (1: normal single-record acquisition)."""
+        if count != 1:
+            raise NotImplementedError(f"{type(self).__name__} has no averaging acquisition mode")
+
     @abstractmethod
     def single(self) -> None:
         """Arm and take one single-shot acquisition."""

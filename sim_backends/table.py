@@ -485,8 +485,9 @@ class OpticalTable:
         """One acquisition of ``scope_name``: {channel: uint16 codes} for every
         channel wired to a photodiode (and enabled); see the module docstring.
 
-        Averaging mode (state ``average_count`` N > 1, e.g. Infiniium
-        ``:ACQuire:TYPE AVERage`` + ``:ACQuire:COUNt N``): the record is the
+        Averaging mode (state ``averaging`` with ``average_count`` N, e.g.
+        Infiniium ``:ACQuire:AVERage ON`` + ``:ACQuire:COUNt N``, Tektronix
+        ``ACQuire:MODe AVErage`` + ``ACQuire:NUMAVg N``): the record is the
         mean of N acquisitions of the periodic signal, quantised once at the
         scope's resolution. By default the Gaussian-equivalent shortcut: every
         noise source (DAC, RIN, shot, thermal, ASE, ADC ENOB noise; all
@@ -497,7 +498,7 @@ class OpticalTable:
         acq = self.acquisitions.get(scope_name, 0)
         self.acquisitions[scope_name] = acq + 1
         st = _state(self.instruments[scope_name])
-        navg = max(1, int(st.get("average_count", 1)))
+        navg = max(1, int(st.get("average_count", 1))) if st.get("averaging", False) else 1
         rows = None
         if navg > 1 and self.exact_average:
             total = None

@@ -247,6 +247,9 @@ class Topology(_Strict):
     scheme: Literal["time", "wdm"] = "wdm"
     #: symbol rate of the products (Bd); the AWG sample rate sets samples per symbol
     symbol_rate_hz: float = Field(11.5e9, gt=0)  # 92 GSa/s / 8; 23 GSa/s / 2
+    #: scope averaging acquisition (records averaged per acquisition; 1 = single record):
+    #: receiver noise std / sqrt(N), energy per MAC x N (operating point)
+    scope_averages: int = Field(1, ge=1, le=1 << 20)
     edges: list[EdgeNode] = Field(min_length=1)
     centre: Centre
     devices: Devices = Devices()

@@ -14,7 +14,9 @@ and the simulated table returns the same scope codes on either path.
 ``calibration``: a :class:`~labctl.mvm.calibration.Calibration`, the path of
 a calibration HDF5 file, ``None`` (calibrate now, on this backend) or
 ``False`` (no calibration: nominal design values, for comparison).
-Operating point: ``frame`` (symbol rate, frame format), ``gain_offset_db``
+Operating point: ``frame`` (symbol rate, frame format), ``averages`` (scope
+averaging acquisition: records per acquisition; default the topology's
+``scope_averages``), ``gain_offset_db``
 (edge amplifiers), ``laser_offset_db`` (seed lasers, <= 0 at the bench's maxima).
 
 Every backend exposes ``matmul(W, X) -> Y`` (float64) for the generative
@@ -74,14 +76,15 @@ class DigitalBackend:
 class _OpticalBackend:
     name = "optical"
 
-    def _setup(self, bench, io, calibration, frame, seed, gain_offset_db, laser_offset_db=0.0):
+    def _setup(self, bench, io, calibration, frame, seed, gain_offset_db, laser_offset_db=0.0, averages=None):
         self.bench = bench
         self.io = io
         cal = calibration
         if isinstance(cal, (str, Path)):
             cal = Calibration.load(cal)
         self.engine = OpticalEngine(bench, io, calibration=cal or None, frame=frame, seed=seed,
-                                    gain_offset_db=gain_offset_db, laser_offset_db=laser_offset_db)
+                                    gain_offset_db=gain_offset_db, laser_offset_db=laser_offset_db,
+                                    averages=averages)
         if calibration is None:
             self.engine.cal = calibrate(self.engine)
             self.engine._ranges = dict(self.engine.cal.scope_ranges)
@@ -116,10 +119,11 @@ class SimBackend(_OpticalBackend):
     name = "sim"
 
     def __init__(self, bench=None, seed: int | None = None, calibration=None, noise=None,
-                 frame: FrameFormat | None = None, gain_offset_db: float = 0.0, laser_offset_db: float = 0.0):
+                 frame: FrameFormat | None = None, gain_offset_db: float = 0.0, laser_offset_db: float = 0.0,
+                 averages: int | None = None):
         bench = _bench(bench)
         io = TableIO(bench, seed=seed, noise=noise)
-        self._setup(bench, io, calibration, frame, seed, gain_offset_db, laser_offset_db)
+        self._setup(bench, io, calibration, frame, seed, gain_offset_db, laser_offset_db, averages)
 
     @property
     def table(self):
@@ -133,13 +137,14 @@ class BenchBackend(_OpticalBackend):
     name = "bench"
 
     def __init__(self, bench=None, roles: dict | None = None, seed: int | None = None, calibration=None,
-                 frame: FrameFormat | None = None, gain_offset_db: float = 0.0, laser_offset_db: float = 0.0):
+                 frame: FrameFormat | None = None, gain_offset_db: float = 0.0, laser_offset_db: float = 0.0,
+                 averages: int | None = None):
         bench = _bench(bench)
         if roles is None:
             from labctl.instruments import connect_all
             roles = connect_all(bench)
         io = DriverIO(bench, roles)
-        self._setup(bench, io, calibration, frame, seed, gain_offset_db, laser_offset_db)
+        self._setup(bench, io, calibration, frame, seed, gain_offset_db, laser_offset_db, averages)
 
 
 def optical_matmul(w, x, backend) -> MatmulResult:

@@ -142,6 +142,11 @@ class TableIO:
             st["channels"][ch]["range"] = wire(rng)
             st["channels"][ch]["offset"] = wire(off)
 
+    def set_averages(self, name: str, count: int) -> None:
+        """Averaging acquisition of ``count`` records (1: normal)."""
+        st = self.states[name]
+        st["averaging"], st["average_count"] = count > 1, int(count)
+
     def scope_info(self, name: str) -> dict:
         st = self.states[name]
         return {"sample_rate": st["sample_rate"], "bits": st["bits"], "points": st["points"],
@@ -227,6 +232,9 @@ class DriverIO:
             sc.set_range(ch, wire(rng))
             sc.set_offset(ch, wire(off))
             cfg["channels"][ch] = (wire(rng), wire(off))
+
+    def set_averages(self, name: str, count: int) -> None:
+        self.roles[name].set_averages(int(count))
 
     def scope_info(self, name: str) -> dict:
         return self._scope_cfg[name]

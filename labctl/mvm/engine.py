@@ -41,8 +41,10 @@ class FrameRecord:
 class OpticalEngine:
     def __init__(self, bench, io, calibration: Calibration | None = None,
                  frame: FrameFormat | None = None, seed: int | None = None,
-                 gain_offset_db: float = 0.0, laser_offset_db: float = 0.0):
+                 gain_offset_db: float = 0.0, laser_offset_db: float = 0.0, averages: int | None = None):
         self.bench, self.io, self.topo = bench, io, bench.topology
+        #: scope records averaged per acquisition (operating point; topology ``scope_averages``)
+        self.averages = int(self.topo.scope_averages if averages is None else averages)
         self.cal = calibration
         self.frame = (calibration.frame if calibration is not None
                       else frame or FrameFormat(symbol_rate=self.topo.symbol_rate_hz))
@@ -195,6 +197,7 @@ class OpticalEngine:
             ranges = {ch: self._ranges.get((scope, ch), (1.4, 0.6)) if self._ranges else (1.4, 0.6)
                       for (s, ch) in self.outputs if s == scope}
             self.io.configure_scope(scope, self.scope_points(fs), ranges)
+            self.io.set_averages(scope, self.averages)
 
     def scope_points(self, fs: float) -> int:
         """Record length: two frame periods, or ``record_symbols(n)`` symbols."""

@@ -8,6 +8,8 @@ Command tree: Keysight Infiniium Oscilloscopes Programmer's Guide (UXR series):
 ``:CHANnel<n>:RANGe <V>``               vertical full-scale range
 ``:CHANnel<n>:OFFSet <V>``              voltage at the centre of the screen
 ``:CHANnel<n>:DISPlay ON|OFF``          channel on
+``:ACQuire:AVERage ON|OFF``            averaging acquisition mode
+``:ACQuire:COUNt <n>``                  records averaged (2 .. 1M; default 16)
 ``:DIGitize`` / ``:SINGle``             one acquisition (complete before the next command)
 ``:RUN`` / ``:STOP``                    free run / stop
 ``:ADER?``                              1 once an acquisition completed (read clears)
@@ -57,6 +59,8 @@ class KeysightUXR(SimScope):
         return [
             self.setting(":ACQuire:SRATe[:ANALog]", "sample_rate", number(1e3, 256e9)),
             self.setting(":ACQuire:POINts[:ANALog]", "points", integer(16, 1 << 30), str),
+            self.setting(":ACQuire:AVERage", "averaging", boolean, fmt_bool),
+            self.setting(":ACQuire:COUNt", "average_count", integer(2, 1 << 20), str),
             self.setting(":CHANnel<n>:RANGe", "channels.range", number(0.008, 2.0)),
             self.setting(":CHANnel<n>:OFFSet", "channels.offset", number(-2.0, 2.0)),
             self.setting(":CHANnel<n>:DISPlay", "channels.enabled", boolean, fmt_bool),

@@ -1,7 +1,9 @@
 """Common state and acquisition of simulated real-time oscilloscopes (role "scope").
 
 State keys (docs/INTERFACES.md): ``sample_rate`` (Sa/s), ``points``, ``bits``,
-``channels[ch]`` with ``range`` (V full scale), ``offset`` (V), ``enabled``.
+``channels[ch]`` with ``range`` (V full scale), ``offset`` (V), ``enabled``;
+``averaging`` (bool) and ``average_count`` (records averaged point by point
+into one acquisition, as the scopes' averaging acquisition mode does).
 An acquisition asks the optical table for the codes of every channel
 (``table.acquire(name) -> {ch: uint16 codes}``) and keeps them in ``memory``
 until the next acquisition, as the scope's acquisition memory does.
@@ -29,7 +31,7 @@ class SimScope(SimInstrument):
     def initial_state(self) -> dict:
         return {
             "sample_rate": self.default_sample_rate, "points": self.default_points,
-            "bits": self.bits, "running": False,
+            "bits": self.bits, "running": False, "averaging": False, "average_count": 16,
             "channels": {ch: {"range": self.default_range, "offset": 0.0, "enabled": True}
                          for ch in range(1, self.n_channels + 1)},
         }

@@ -9,6 +9,9 @@ Command tree: Tektronix MSO/DPO70000 Series Programmer Manual:
 ``CH<n>:SCAle <V/div>``                     vertical scale; 10 divisions full scale
 ``CH<n>:OFFSet <V>``                        offset
 ``SELect:CH<n> ON|OFF``                     channel on
+``ACQuire:MODe SAMple|AVErage``            acquisition mode (AVErage: NUMAVg records
+                                            averaged point by point)
+``ACQuire:NUMAVg <n>``                      records averaged (2 .. 10000; default 16)
 ``ACQuire:STOPAfter RUNSTop|SEQuence``      single sequence
 ``ACQuire:STATE RUN|STOP|ON|OFF|1|0``       start; with SEQuence ends after one
                                             acquisition (STATE? then 0)
@@ -59,6 +62,8 @@ class TektronixDPO70000(SimScope):
             Command("CH<n>:SCAle", self._scale),
             self.setting("CH<n>:OFFSet", "channels.offset", number(-2.5, 2.5)),
             self.setting("SELect:CH<n>", "channels.enabled", boolean, fmt_bool),
+            Command("ACQuire:MODe", self._mode),
+            self.setting("ACQuire:NUMAVg", "average_count", integer(2, 10000), str),
             self.setting("ACQuire:STOPAfter", "stop_after",
                          choice({"RUNSTop": "RUNSTOP", "SEQuence": "SEQUENCE"}), str),
             Command("ACQuire:STATE", self._state),
@@ -83,6 +88,11 @@ class TektronixDPO70000(SimScope):
         if call.query:
             return f"{channel['range'] / DIVISIONS:.12g}"
         channel["range"] = DIVISIONS * number(1e-3, 0.5)(call.arg())
+
+    def _mode(self, call: Call):
+        if call.query:
+            return "AVERAGE" if self.state["averaging"] else "SAMPLE"
+        self.state["averaging"] = choice({"SAMple": False, "AVErage": True})(call.arg())
 
     def _state(self, call: Call):
         if call.query:

@@ -56,20 +56,21 @@ def test_calibration_measures_the_physics(wdm_bench, wdm_cal):
     assert wdm_cal.thermal_xt == pytest.approx(wdm_bench.topology.devices.ring.thermal_crosstalk, abs=0.02)
 
 
-@pytest.mark.parametrize("scheme", ["wdm", "time"])
-def test_socket_path_gives_identical_numbers(scheme, request, rng):
+@pytest.mark.parametrize("scheme,averages", [("wdm", 1), ("time", 4)])
+def test_socket_path_gives_identical_numbers(scheme, averages, request, rng):
     """Same bench, seed and calibration: identical DAC codes, scope codes and Y
-    in process and through the drivers over the simulated SCPI servers."""
+    in process and through the drivers over the simulated SCPI servers
+    (also with scope averaging: both scope models' averaging commands)."""
     from labctl import sim_servers
     from labctl.instruments import connect_all
     bench = request.getfixturevalue(f"{scheme}_bench")
     cal = request.getfixturevalue(f"{scheme}_cal")
     w, x = rng.uniform(-1, 1, (3, 9)), rng.uniform(-1, 1, (9, 5))
-    sim = SimBackend(bench, calibration=cal)
+    sim = SimBackend(bench, calibration=cal, averages=averages)
     y_sim = sim.matmul(w, x)
     with sim_servers.start(bench):
         roles = connect_all(bench)
-        with BenchBackend(bench, roles=roles, calibration=cal) as real:
+        with BenchBackend(bench, roles=roles, calibration=cal, averages=averages) as real:
             y_bench = real.matmul(w, x)
             for key, codes in sim.engine.last.dac.items():
                 assert real.engine.last.dac[key].tobytes() == codes.tobytes()

@@ -31,6 +31,8 @@ def register(subparsers) -> None:
     p.add_argument("--calibration", help="calibration HDF5 file to load (default: calibrate at the start "
                    "and save it beside the run file)")
     p.add_argument("--batch", type=int, default=16, help="images per step (default 16)")
+    p.add_argument("--models-dir", help="directory of trained weights (from `labctl train MODEL --out DIR`; "
+                   "default: the shipped ones)")
     p.set_defaults(func=cmd_generate)
 
 
@@ -44,10 +46,14 @@ def cmd_generate(args) -> int:
         for name in available_models():
             print(name)
         return 0
+    directory = Path(args.models_dir) if args.models_dir else None
+    if directory is not None and not directory.is_dir():
+        raise UsageError(f"--models-dir: no such directory {args.models_dir!r}")
+    known = available_models(directory)
     models = [m.strip() for m in args.model.split(",") if m.strip()]
-    unknown = [m for m in models if m not in available_models()]
-    if unknown:
-        raise UsageError(f"--model: unknown model {unknown[0]!r} (available: {', '.join(available_models())})")
+    unknown = [m for m in models if m not in known]
+    if unknown or not models:
+        raise UsageError(f"--model: unknown model {(unknown or [''])[0]!r} (available: {', '.join(known)})")
     if args.count < 1:
         raise UsageError(f"--count: must be at least 1, got {args.count}")
     if args.backend not in ("sim", "bench"):
@@ -61,6 +67,7 @@ def cmd_generate(args) -> int:
     out = Path(args.out) if args.out else default_out_path("generate")
     out.parent.mkdir(parents=True, exist_ok=True)
     params = {"models": models, "count": args.count, "backend": args.backend, "batch": args.batch,
+              "models_dir": str(directory or ""),
               "calibration": args.calibration or "",
               "calibration_save": "" if args.calibration else str(out.with_name(out.stem + "_calibration.h5"))}
     note = "" if args.calibration else "; calibrating the bench first"

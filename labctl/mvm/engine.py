@@ -29,6 +29,11 @@ RING_LO_FRACTION = 0.9
 RING_HI_DETUNE = 3.0
 #: Period (symbols) of the constant waveforms used for DC measurements.
 DC_SYMBOLS = 16
+#: Closed-loop weight programming (wdm): frames run for each new weight tile
+#: to measure the realised weights and correct the ring settings (0: open loop).
+WEIGHT_ROUNDS = 2
+#: Weight tiles whose corrected ring settings are kept (least recently used dropped).
+WEIGHT_CACHE = 4096
 
 
 @dataclass
@@ -58,6 +63,8 @@ class OpticalEngine:
         self._record_symbols: int | None = None
         self.gain_offset_db = gain_offset_db
         self.laser_offset_db = laser_offset_db
+        self.weight_rounds = WEIGHT_ROUNDS
+        self._weight_cmd: dict[bytes, tuple[np.ndarray, int]] = {}
         self.set_operating_point(gain_offset_db, laser_offset_db)
 
     def laser_powers(self) -> dict[str, float]:
@@ -330,6 +337,34 @@ class OpticalEngine:
         return self.streams.rng("training", self.frames_run).uniform(0, 1, shape)
 
     def _frame_wdm(self, w_u: np.ndarray, x_u: np.ndarray) -> np.ndarray:
+        """One wdm frame with closed-loop weights: the first time a weight tile
+        is seen, ``weight_rounds`` frames measure the realised weights (from the
+        training symbols) and correct the commanded ones; the corrections are
+        cached per tile (weights are static across frames) and refined by every
+        later frame with the same tile (stochastic approximation: step 1/n, so
+        the n-th command is corrected by the mean of n noisy estimates)."""
+        if self.cal is None or not self.weight_rounds:
+            return self._run_wdm(w_u, w_u, x_u)[0]
+        key = w_u.tobytes()
+        cmd, n = self._weight_cmd.pop(key, (w_u.copy(), 0))
+        for _ in range(self.weight_rounds if n == 0 else 0):
+            cmd = cmd - self._run_wdm(cmd, w_u, x_u)[1]
+            n = 1
+        y, err = self._run_wdm(cmd, w_u, x_u)
+        n += 1
+        self._weight_cmd[key] = (cmd - err / n, n)
+        if len(self._weight_cmd) > WEIGHT_CACHE:
+            self._weight_cmd.pop(next(iter(self._weight_cmd)))
+        return y
+
+    def _run_wdm(self, w_cmd: np.ndarray, w_u: np.ndarray, x_u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Run one frame with rings set for ``w_cmd`` -> (payload estimates of
+        w_u @ x_u, weight error [q, p] the frame's training symbols reveal).
+
+        Weight error: the equaliser (gain, offset, sum-of-inputs term) is fitted
+        to the intended ``w_u[q] @ sym``; the part of the realised weights it
+        cannot absorb stays in its residual on the known symbols, whose least-
+        squares regression on the per-port known symbols estimates it."""
         f = self.frame
         n = self.topo.centre.ports
         sym = np.full((n, f.n_symbols), 0.5)
@@ -343,10 +378,11 @@ class OpticalEngine:
                 ch = e.awg_channels[i]
                 chans[ch] = self.waveform(e.awg, ch, sym[port], self.skew(e.name))
             waves[e.awg] = chans
-        heaters = self.heaters_for_weights(w_u)
+        heaters = self.heaters_for_weights(np.clip(w_cmd, 0.0, 1.0))
         periods = self.periods(self.run(waves, heaters))
         known = f.known
         y = np.zeros((n, x_u.shape[1]))
+        err = np.zeros((n, n))
         sx = sym.sum(axis=0)
         for q, key in enumerate(self.outputs):
             per = periods[key]
@@ -355,7 +391,9 @@ class OpticalEngine:
             target = w_u[q] @ sym
             eq = Equaliser.train(taps[known], sx[known], target[known])
             y[q] = eq.apply(taps[f.payload_slice], sx[f.payload_slice])[:x_u.shape[1]]
-        return y
+            resid = eq.apply(taps[known], sx[known]) - target[known]
+            err[q] = np.linalg.lstsq(sym[:, known].T, resid, rcond=None)[0]
+        return y, err
 
     def _frame_time(self, w_u: np.ndarray, x_u: np.ndarray) -> np.ndarray:
         f = self.frame

@@ -4,7 +4,8 @@ Stages (labctl.mvm.calibrate): timing skew of each edge node (10 km vs 40 km
 of fibre, modulo the frame period), every modulator's transfer curve (the
 inverse is the encoder's pre-distortion), the micro-ring heater curves that
 lock each resonance to its comb line (with the thermal crosstalk and the
-AWGR port/wavelength map; wdm only), and the receiver ranges. The result is
+AWGR port/wavelength map; wdm only), the receiver ranges and a static
+feed-forward equaliser per output trained on fully known frames. The result is
 written to an HDF5 calibration file (``calibration_file``) that later runs
 load (``SimBackend(..., calibration=path)``); the run file records its path.
 
@@ -21,7 +22,7 @@ from labctl.engine import Param, Step, Stream
 from sequences import sequence
 
 MAX_EDGES = 8
-STAGES = ("skew", "modulators", "rings", "ranges", "check")
+STAGES = ("skew", "modulators", "rings", "ranges", "equaliser", "check")
 
 
 def _setup(ctx):
@@ -37,9 +38,10 @@ def _setup(ctx):
         Param("path", str, "inprocess", help="simulated bench: in-process table or SCPI sockets",
               choices=("inprocess", "socket")),
         Param("check_size", int, 16, help="size of the square check product"),
+        Param("averages", int, 0, help="scope records averaged per acquisition (0: the bench topology's)"),
     ],
     streams=[
-        Stream("stage", "1", np.int64, help="0 skew, 1 modulators, 2 rings, 3 ranges, 4 check"),
+        Stream("stage", "1", np.int64, help="0 skew, 1 modulators, 2 rings, 3 ranges, 4 equaliser, 5 check"),
         Stream("skew_s", "s", shape=(MAX_EDGES,), help="arrival time per edge node modulo the frame (NaN padded)"),
         Stream("thermal_xt", "1", help="measured neighbour heater coupling"),
         Stream("awgr_map_cyclic", "1", np.int64, help="1 if the measured map is q = (p - k) mod N"),
@@ -48,7 +50,7 @@ def _setup(ctx):
     ],
     setup=_setup,
 )
-def calibrate_sequence(ctx, calibration_file, symbol_rate, path, check_size):
+def calibrate_sequence(ctx, calibration_file, symbol_rate, path, check_size, averages):
     """Calibrate the bench and write the calibration file."""
     from labctl.metrics import enob
     from labctl.mvm import FrameFormat
@@ -59,7 +61,8 @@ def calibrate_sequence(ctx, calibration_file, symbol_rate, path, check_size):
     frame = FrameFormat(symbol_rate=symbol_rate or topo.symbol_rate_hz)
     ctx.set_total(len(STAGES) - (topo.scheme != "wdm"))
     edges = [e.name for e in topo.edges]
-    with open_backend(ctx.bench, path, calibration=False, frame=frame, seed=ctx.seed) as backend:
+    with open_backend(ctx.bench, path, calibration=False, frame=frame, seed=ctx.seed,
+                      averages=averages or None) as backend:
         cal = None
         for name, cal in calibration_stages(backend.engine):
             skew = np.full(MAX_EDGES, np.nan)

@@ -286,6 +286,10 @@ def _zero_heaters(engine) -> np.ndarray:
     return np.zeros((c.ports, c.wavelengths))
 
 
+#: Fully known frames the static equalisers are trained on (8 x 256 symbols per output).
+EQUALISER_FRAMES = 8
+
+
 def calibration_stages(engine):
     """Run the calibration step by step on ``engine``: yields (stage name,
     the Calibration so far) after each stage; the last one is complete."""
@@ -307,6 +311,8 @@ def calibration_stages(engine):
     engine.autorange()
     cal.scope_ranges = dict(engine._ranges)
     yield "ranges", cal
+    cal.ffe = engine.train_static_equalisers(EQUALISER_FRAMES, engine.streams.rng("calibration", "equaliser"))
+    yield "equaliser", cal
 
 
 def calibrate(engine) -> Calibration:

@@ -42,6 +42,8 @@ class Calibration:
     thermal_xt: float = 0.0
     awgr_map: np.ndarray | None = None
     scope_ranges: dict[tuple[str, int], tuple[float, float]] = field(default_factory=dict)
+    #: static FFE per output (taps at the frame's sps_rx), trained on fully known frames
+    ffe: dict[tuple[str, int], np.ndarray] = field(default_factory=dict)
     bench_name: str = ""
     seed: int = 0
     path: str | None = None
@@ -71,6 +73,9 @@ class Calibration:
             r = g.create_group("scope_ranges")
             for (scope, ch), (rng, off) in self.scope_ranges.items():
                 r.create_dataset(f"{scope}:{ch}", data=[rng, off]).attrs["units"] = "V"
+            e = g.create_group("ffe")
+            for (scope, ch), coef in self.ffe.items():
+                e.create_dataset(f"{scope}:{ch}", data=coef).attrs["units"] = "1 / V"
         self.path = str(path)
         return path
 
@@ -90,4 +95,7 @@ class Calibration:
             for k, v in g["scope_ranges"].items():
                 scope, ch = k.rsplit(":", 1)
                 cal.scope_ranges[(scope, int(ch))] = (float(v[0]), float(v[1]))
+            for k, v in g.get("ffe", {}).items():
+                scope, ch = k.rsplit(":", 1)
+                cal.ffe[(scope, int(ch))] = v[()]
         return cal

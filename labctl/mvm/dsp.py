@@ -42,12 +42,14 @@ def resample(volts: np.ndarray, fs_in: float, fs_out: float) -> np.ndarray:
     return signal.resample_poly(volts, ratio.numerator, ratio.denominator)
 
 
-def one_period(volts: np.ndarray, fs_in: float, symbol_rate: float, sps: int, n_symbols: int) -> np.ndarray:
-    """One frame period (n_symbols * sps samples) from a record of >= 2 periods,
-    taken away from the resampler's edge transients."""
+def one_period(volts: np.ndarray, fs_in: float, symbol_rate: float, sps: int, n_symbols: int,
+               margin: int = 16) -> np.ndarray:
+    """One frame period (n_symbols * sps samples) from a record of at least a
+    period plus ``margin`` symbols each side, taken from the middle of the
+    record, away from the resampler's edge transients."""
     y = resample(volts, fs_in, symbol_rate * sps)
     n = n_symbols * sps
-    start = min(n // 2, max(0, y.size - n))
+    start = max(0, min(margin * sps, (y.size - n) // 2))
     if y.size < n:
         raise ValueError(f"record holds {y.size} samples, a frame needs {n}")
     return y[start:start + n], start

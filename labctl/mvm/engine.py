@@ -31,7 +31,7 @@ RING_HI_DETUNE = 3.0
 DC_SYMBOLS = 16
 #: Closed-loop weight programming (wdm): frames run for each new weight tile
 #: to measure the realised weights and correct the ring settings (0: open loop).
-WEIGHT_ROUNDS = 2
+WEIGHT_ROUNDS = 1
 #: Weight tiles whose corrected ring settings are kept (least recently used dropped).
 WEIGHT_CACHE = 4096
 
@@ -64,6 +64,8 @@ class OpticalEngine:
         self.gain_offset_db = gain_offset_db
         self.laser_offset_db = laser_offset_db
         self.weight_rounds = WEIGHT_ROUNDS
+        #: decode with the calibrated static FFE (+ per-frame gain/offset/side terms)
+        self.static_ffe = True
         self._weight_cmd: dict[bytes, tuple[np.ndarray, int]] = {}
         self.set_operating_point(gain_offset_db, laser_offset_db)
 
@@ -367,33 +369,54 @@ class OpticalEngine:
         squares regression on the per-port known symbols estimates it."""
         f = self.frame
         n = self.topo.centre.ports
-        sym = np.full((n, f.n_symbols), 0.5)
-        sym[:, :f.n_pre] = f.pre[None, :]
-        sym[:, f.n_pre:f.n_pre + f.train] = self._training((n, f.train))
-        sym[:, f.payload_slice][:, :x_u.shape[1]] = x_u
-        waves: dict = {}
-        for e in self.topo.edges:
-            chans = {}
-            for i, port in enumerate(e.ports):
-                ch = e.awg_channels[i]
-                chans[ch] = self.waveform(e.awg, ch, sym[port], self.skew(e.name))
-            waves[e.awg] = chans
-        heaters = self.heaters_for_weights(np.clip(w_cmd, 0.0, 1.0))
-        periods = self.periods(self.run(waves, heaters))
+        sym = self._wdm_symbols(x_u)
+        taps = self._wdm_taps(sym, w_cmd)
         known = f.known
         y = np.zeros((n, x_u.shape[1]))
         err = np.zeros((n, n))
         sx = sym.sum(axis=0)
         for q, key in enumerate(self.outputs):
-            per = periods[key]
-            start = synchronise(per, f.pre, f.sps_rx)
-            taps = tap_matrix(per, start, f.sps_rx, f.n_symbols, f.taps)
             target = w_u[q] @ sym
-            eq = Equaliser.train(taps[known], sx[known], target[known])
-            y[q] = eq.apply(taps[f.payload_slice], sx[f.payload_slice])[:x_u.shape[1]]
-            resid = eq.apply(taps[known], sx[known]) - target[known]
+            eq = self.equaliser(key, taps[key][known], sx[known], target[known])
+            y[q] = eq.apply(self._ffe(key, taps[key][f.payload_slice]), sx[f.payload_slice])[:x_u.shape[1]]
+            resid = eq.apply(self._ffe(key, taps[key][known]), sx[known]) - target[known]
             err[q] = np.linalg.lstsq(sym[:, known].T, resid, rcond=None)[0]
         return y, err
+
+    def _wdm_symbols(self, x_u: np.ndarray) -> np.ndarray:
+        """Symbols [port, slot] of one wdm frame: preamble, training, payload x_u, guard."""
+        f = self.frame
+        n = self.topo.centre.ports
+        sym = np.full((n, f.n_symbols), 0.5)
+        sym[:, :f.n_pre] = f.pre[None, :]
+        sym[:, f.n_pre:f.n_pre + f.train] = self._training((n, f.train))
+        sym[:, f.payload_slice][:, :x_u.shape[1]] = x_u
+        return sym
+
+    def _wdm_taps(self, sym: np.ndarray, w_cmd: np.ndarray) -> dict:
+        """Send ``sym`` with rings set for ``w_cmd``; -> {output: tap matrix [slot, taps]}."""
+        f = self.frame
+        waves: dict = {}
+        for e in self.topo.edges:
+            waves[e.awg] = {e.awg_channels[i]: self.waveform(e.awg, e.awg_channels[i], sym[port], self.skew(e.name))
+                            for i, port in enumerate(e.ports)}
+        periods = self.periods(self.run(waves, self.heaters_for_weights(np.clip(w_cmd, 0.0, 1.0))))
+        return {key: tap_matrix(per, synchronise(per, f.pre, f.sps_rx), f.sps_rx, f.n_symbols, f.taps)
+                for key, per in periods.items()}
+
+    # ------------------------------------------------------------ equalisers
+    def _ffe(self, key, taps: np.ndarray) -> np.ndarray:
+        """Taps -> the calibrated static FFE output [slot, 1] of output ``key``
+        (the tap matrix itself without a calibrated FFE)."""
+        ffe = self.cal.ffe.get(key) if self.cal is not None and self.static_ffe else None
+        return taps if ffe is None else (taps @ ffe)[:, None]
+
+    def equaliser(self, key, taps: np.ndarray, side: np.ndarray, target: np.ndarray) -> Equaliser:
+        """Per-frame equaliser of output ``key`` trained on the known symbols:
+        with a calibrated static FFE only its gain, offset and side-term
+        weights (a few parameters: little noise and no over-fitting from the
+        short training section); without, the full FFE."""
+        return Equaliser.train(self._ffe(key, taps), side, target)
 
     def _frame_time(self, w_u: np.ndarray, x_u: np.ndarray) -> np.ndarray:
         f = self.frame
@@ -410,23 +433,57 @@ class OpticalEngine:
         p0 = f.n_pre + f.train
         xs[p0:p0 + slots] = x_u.T.reshape(-1)            # slot = b * kt + k
         ws[:, p0:p0 + slots] = np.tile(w_u, (1, bt))     # w[j, k] repeated per column
-        waves: dict = {}
-        for j, lane in enumerate(lanes):
-            e = self.topo.edge(lane.edge)
-            ch = e.awg_channels[lane.port]
-            waves.setdefault(e.awg, {})[ch] = self.waveform(e.awg, ch, xs, self.skew(e.name))
-            wa = self.topo.centre.weight_awg
-            waves.setdefault(wa, {})[lane.weight_channel] = self.waveform(wa, lane.weight_channel, ws[j])
-        periods = self.periods(self.run(waves))
+        taps = self._time_taps(xs, ws)
         known = f.known
         y = np.zeros((len(lanes), bt))
         for j, key in enumerate(self.outputs):
-            per = periods[key]
-            start = synchronise(per, f.pre, f.sps_rx)
-            taps = tap_matrix(per, start, f.sps_rx, f.n_symbols, f.taps)
             side = np.stack([xs, ws[j]], axis=1)
-            target = xs * ws[j]
-            eq = Equaliser.train(taps[known], side[known], target[known])
-            est = eq.apply(taps[p0:p0 + slots], side[p0:p0 + slots])
+            eq = self.equaliser(key, taps[key][known], side[known], (xs * ws[j])[known])
+            est = eq.apply(self._ffe(key, taps[key][p0:p0 + slots]), side[p0:p0 + slots])
             y[j] = est.reshape(bt, kt).sum(axis=1)
         return y
+
+    def _time_taps(self, xs: np.ndarray, ws: np.ndarray) -> dict:
+        """Send inputs ``xs`` [slot] and lane weights ``ws`` [lane, slot];
+        -> {output: tap matrix [slot, taps]}."""
+        f = self.frame
+        waves: dict = {}
+        wa = self.topo.centre.weight_awg
+        for j, lane in enumerate(self.topo.centre.lanes):
+            e = self.topo.edge(lane.edge)
+            ch = e.awg_channels[lane.port]
+            waves.setdefault(e.awg, {})[ch] = self.waveform(e.awg, ch, xs, self.skew(e.name))
+            waves.setdefault(wa, {})[lane.weight_channel] = self.waveform(wa, lane.weight_channel, ws[j])
+        periods = self.periods(self.run(waves))
+        return {key: tap_matrix(per, synchronise(per, f.pre, f.sps_rx), f.sps_rx, f.n_symbols, f.taps)
+                for key, per in periods.items()}
+
+    def train_static_equalisers(self, frames: int, rng: np.random.Generator) -> dict:
+        """Static FFE per output, least squares over ``frames`` frames whose
+        every symbol is known (random inputs, and random weights in [0, 1]):
+        {output key: FFE taps}. The channel is static between frames, so this
+        replaces most of what each frame's short training section had to
+        estimate; gain, offset and side terms stay per frame."""
+        f = self.frame
+        rows: dict = {key: ([], [], []) for key in self.outputs}
+        for _ in range(frames):
+            if self.topo.scheme == "wdm":
+                n = self.topo.centre.ports
+                w = rng.uniform(0, 1, (n, n))
+                sym = self._wdm_symbols(rng.uniform(0, 1, (n, f.payload)))
+                taps = self._wdm_taps(sym, w)
+                for q, key in enumerate(self.outputs):
+                    rows[key][0].append(taps[key])
+                    rows[key][1].append(sym.sum(axis=0)[:, None])
+                    rows[key][2].append(w[q] @ sym)
+            else:
+                xs = np.concatenate([f.pre, rng.uniform(0, 1, f.n_symbols - f.n_pre)])
+                ws = np.concatenate([np.ones((len(self.outputs), f.n_pre)),
+                                     rng.uniform(0, 1, (len(self.outputs), f.n_symbols - f.n_pre))], axis=1)
+                taps = self._time_taps(xs, ws)
+                for j, key in enumerate(self.outputs):
+                    rows[key][0].append(taps[key])
+                    rows[key][1].append(np.stack([xs, ws[j]], axis=1))
+                    rows[key][2].append(xs * ws[j])
+        return {key: Equaliser.train(np.vstack(t), np.vstack(s), np.concatenate(y)).coef[:f.taps]
+                for key, (t, s, y) in rows.items()}

@@ -22,6 +22,10 @@ import numpy as np
 from labctl.mvm.dsp import preamble
 
 
+#: Symbols recorded before and after the decoded frame period (resampler transients).
+MARGIN_SYMBOLS = 16
+
+
 @dataclass(frozen=True)
 class FrameFormat:
     """Symbol rate (Bd), payload slots, training slots, receiver samples per
@@ -66,5 +70,6 @@ class FrameFormat:
         return max(1, int(np.floor(nominal_rate / self.symbol_rate + 1e-9)))
 
     def scope_points(self, fs: float) -> int:
-        """Record length covering two frame periods (+ margin for the resampler)."""
-        return int(np.ceil(2 * self.period * fs)) + 64
+        """Record length: one frame period plus ``MARGIN_SYMBOLS`` on each side
+        (the resampler's edge transients), the part the DSP uses."""
+        return int(np.ceil((self.n_symbols + 2 * MARGIN_SYMBOLS) / self.symbol_rate * fs))

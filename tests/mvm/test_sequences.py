@@ -15,11 +15,12 @@ def test_calibrate_over_sockets_writes_and_improves(time_bench, tmp_path):
     assert run.status == "completed", run.error
     cal = Calibration.load(cal_file)
     assert set(cal.skew_s) == {"edge_a", "edge_b"} and len(cal.mzm) == 4
+    assert set(cal.ffe) == {("scope_a", 1), ("scope_b", 1)}  # static equaliser per output, read back
     with h5py.File(tmp_path / "run.h5", "r") as f:
         assert f["entry"].attrs["status"] == "completed"
         assert f["entry/provenance/calibration_file"][()].decode() == str(cal_file.resolve())
         stages = f["entry/data/stage"][()]
-        assert list(stages) == [0, 1, 3, 4]  # no ring stage in the time scheme
+        assert list(stages) == [0, 1, 3, 4, 5]  # no ring stage in the time scheme
         nominal, calibrated = f["entry/metrics/enob_nominal"][()], f["entry/metrics/enob_calibrated"][()]
         assert f["entry/metrics/enob_calibrated"].attrs["units"] == "bit"
     assert float(np.ravel(calibrated)[-1]) > float(np.ravel(nominal)[-1]) + 1.0

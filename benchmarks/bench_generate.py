@@ -78,8 +78,10 @@ def main() -> None:
     parser.add_argument("--models", default="digits-vae,fashion-vae")
     parser.add_argument("--repeats", type=int, default=1, help="best of this many runs per backend")
     parser.add_argument("--main-job", action="store_true", help="also time `labctl generate` (defaults)")
+    parser.add_argument("--models-dir", help="directory of trained weights (default: the shipped ones)")
     args = parser.parse_args()
-    unknown = set(args.models.split(",")) - set(available_models())
+    directory = Path(args.models_dir) if args.models_dir else None
+    unknown = set(args.models.split(",")) - set(available_models(directory))
     if unknown:
         parser.error(f"unknown model(s): {', '.join(sorted(unknown))}")
     with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
@@ -87,7 +89,7 @@ def main() -> None:
         reference = next(iter(backends))
         print(f"{'model':<20}{'backend':<16}{'MMAC/image':>12}{'images/s':>12}{'ratio':>10}")
         for name in args.models.split(","):
-            model = load_model(name)
+            model = load_model(name, directory)
             rates = images_per_second(model, args.count, backends, args.repeats)
             for label, rate in rates.items():
                 print(f"{name:<20}{label:<16}{model.macs_per_image / 1e6:>12.3f}{rate:>12.4g}"

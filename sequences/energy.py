@@ -6,7 +6,8 @@ for the optical cloud computing system, ~354 for an H100 at INT8 dense,
 
 One step per scheme (the bench's own scheme, optionally both): a calibrated
 in-process product of ``size`` x ``size`` by ``size`` x ``columns`` gives ENOB
-and RMSE; the energy report counts only payload symbols as computing.
+and RMSE; the energy report counts only payload symbols as computing, and
+divides the MAC rate by the scope averaging (N records per result).
 """
 from __future__ import annotations
 
@@ -33,6 +34,8 @@ COMPONENTS = ("lasers", "dacs", "adcs", "modulator_drivers", "tias", "amplifiers
                + ", ".join(COMPONENTS)),
         Stream("breakdown_mw_per_tops", "mW/TOPS", shape=(len(COMPONENTS),)),
         Stream("macs_per_second", "MAC/s"),
+        Stream("averages", "1", np.int64, help="scope records averaged per acquisition (operating point)"),
+        Stream("symbol_rate", "Bd"),
         Stream("mw_per_tops", "mW/TOPS", group="metrics"),
         Stream("pj_per_mac", "pJ/MAC", group="metrics"),
         Stream("enob", "bit", group="metrics", help="ENOB at the same operating point"),
@@ -60,6 +63,7 @@ def energy_sequence(ctx, schemes, size, columns):
             "scheme": SCHEMES.index(scheme),
             "power_w": np.array([rep.components[c] for c in COMPONENTS]),
             "breakdown_mw_per_tops": np.array([rep.breakdown_mw_per_tops()[c] for c in COMPONENTS]),
-            "macs_per_second": rep.macs_per_second},
+            "macs_per_second": rep.macs_per_second, "averages": be.engine.averages,
+            "symbol_rate": be.engine.frame.symbol_rate},
             metrics={"mw_per_tops": (rep.mw_per_tops, "mW/TOPS"), "pj_per_mac": (rep.pj_per_mac, "pJ/MAC"),
                      "enob": (enob(y, w @ x), "bit"), "rmse_fs": (rmse_fs(y, w @ x), "1")})

@@ -9,7 +9,10 @@ Products: W [n, n] and X [n, columns] uniform in [-1, 1], signed (offset
 encoding, labctl.mvm.signed).
 
 Sweeps (one step per point): 0 optical power (seed lasers ``laser_offsets_db``
-below their bench setting), 1 symbol rate, 2 size. The bench's own scheme runs
+below their bench setting), 1 symbol rate, 2 size, 3 scope averaging (records
+averaged per acquisition: receiver noise / sqrt(N), energy per MAC x N).
+Every other parameter stays at the bench's operating point (``[topology]``
+``symbol_rate_hz`` and ``scope_averages``). The bench's own scheme runs
 on ``ctx.bench``; the other scheme on the embedded bench of that scheme.
 Each (scheme, symbol rate) is calibrated once in process (cached for the run).
 """
@@ -36,9 +39,10 @@ def _bench_for(ctx, scheme):
 def _points(p):
     pts = []
     for scheme in p["schemes"]:
-        pts += [(scheme, 0, off, 0.0, p["size"]) for off in p["laser_offsets_db"]]
-        pts += [(scheme, 1, 0.0, r, p["size"]) for r in p["symbol_rates"]]
-        pts += [(scheme, 2, 0.0, 0.0, n) for n in p["sizes"]]
+        pts += [(scheme, 0, off, 0.0, p["size"], 0) for off in p["laser_offsets_db"]]
+        pts += [(scheme, 1, 0.0, r, p["size"], 0) for r in p["symbol_rates"]]
+        pts += [(scheme, 2, 0.0, 0.0, n, 0) for n in p["sizes"]]
+        pts += [(scheme, 3, 0.0, 0.0, p["size"], a) for a in p["averages"]]
     return pts
 
 
@@ -51,15 +55,17 @@ def _points(p):
               "seed-laser power relative to the bench setting"),
         Param("symbol_rates", list[float], [11.5e9, 5.75e9, 2.875e9], "Bd", "symbol rates"),
         Param("sizes", list[int], [8, 16, 32], help="n of the n x n weight matrices"),
-        Param("size", int, 16, help="n during the power and symbol-rate sweeps"),
+        Param("averages", list[int], [1, 4, 16, 32, 64, 128], help="scope records averaged per acquisition"),
+        Param("size", int, 16, help="n during the power, symbol-rate and averaging sweeps"),
         Param("columns", int, 64, help="columns of X"),
     ],
     streams=[
         Stream("scheme", "1", np.int64, help="0 wdm, 1 time"),
-        Stream("sweep", "1", np.int64, help="0 optical power, 1 symbol rate, 2 size"),
+        Stream("sweep", "1", np.int64, help="0 optical power, 1 symbol rate, 2 size, 3 scope averaging"),
         Stream("laser_offset_db", "dB"),
         Stream("symbol_rate", "Bd"),
         Stream("size", "1", np.int64),
+        Stream("averages", "1", np.int64, help="scope records averaged per acquisition"),
         Stream("enob", "bit", help="log2(range / (sqrt(12) sigma_err))"),
         Stream("rmse_fs", "1", help="RMS error / range of the exact product"),
         Stream("mw_per_tops", "mW/TOPS", help="energy per operation at this point (1 MAC = 2 ops)"),
@@ -67,7 +73,7 @@ def _points(p):
         Stream("enob_default", "bit", group="metrics", help="ENOB at the default operating point, per scheme"),
     ],
 )
-def precision_sweep(ctx, schemes, laser_offsets_db, symbol_rates, sizes, size, columns):
+def precision_sweep(ctx, schemes, laser_offsets_db, symbol_rates, sizes, averages, size, columns):
     """ENOB/RMSE vs optical power, symbol rate and size, with mW/TOPS."""
     from labctl.metrics import enob, rmse_fs
     from labctl.mvm import FrameFormat, SimBackend
@@ -76,15 +82,16 @@ def precision_sweep(ctx, schemes, laser_offsets_db, symbol_rates, sizes, size, c
     points = _points(ctx.params)
     ctx.set_total(len(points))
     cals = {}
-    for i, (scheme, sweep, off, rate, n) in enumerate(points):
+    for i, (scheme, sweep, off, rate, n, navg) in enumerate(points):
         bench = _bench_for(ctx, scheme)
         rate = rate or bench.topology.symbol_rate_hz
+        navg = navg or bench.topology.scope_averages
         key = (scheme, rate)
         frame = FrameFormat(symbol_rate=rate)
         if key not in cals:  # calibrate at the default optical power
             cals[key] = SimBackend(bench, seed=ctx.seed, frame=frame).calibration
         be = SimBackend(bench, seed=int(ctx.rng("precision-sweep", "seed", i).integers(2**31)),
-                        calibration=cals[key], laser_offset_db=off)
+                        calibration=cals[key], laser_offset_db=off, averages=navg)
         rng = ctx.rng("precision-sweep", i)
         rows = n if scheme == "wdm" else 2 * max(1, n // 8)
         w, x = rng.uniform(-1, 1, (rows, n)), rng.uniform(-1, 1, (n, columns))
@@ -92,9 +99,9 @@ def precision_sweep(ctx, schemes, laser_offsets_db, symbol_rates, sizes, size, c
         e = enob(y, w @ x)
         rep = energy_report(be.engine)
         metrics = {}
-        if sweep == 0 and off == 0.0:
+        if sweep == 0 and off == 0.0 and rate == bench.topology.symbol_rate_hz:
             metrics["enob_default"] = (e, "bit")
-        yield Step(f"{scheme} sweep{sweep} {off:g} dB {rate:.3g} Bd n={n}", data={
+        yield Step(f"{scheme} sweep{sweep} {off:g} dB {rate:.3g} Bd n={n} N={navg}", data={
             "scheme": SCHEMES.index(scheme), "sweep": sweep, "laser_offset_db": off, "symbol_rate": rate,
-            "size": n, "enob": e, "rmse_fs": rmse_fs(y, w @ x), "mw_per_tops": rep.mw_per_tops,
+            "size": n, "averages": navg, "enob": e, "rmse_fs": rmse_fs(y, w @ x), "mw_per_tops": rep.mw_per_tops,
             "pj_per_mac": rep.pj_per_mac}, metrics=metrics)

@@ -28,11 +28,12 @@ def test_calibrate_over_sockets_writes_and_improves(time_bench, tmp_path):
 
 def test_precision_sweep_shows_precision_and_energy_together(time_bench, tmp_path):
     params = {"schemes": ["time"], "laser_offsets_db": [0.0, -10.0], "symbol_rates": [11.5e9],
-              "sizes": [8], "size": 8, "columns": 16}
+              "sizes": [8], "averages": [1, 16], "size": 8, "columns": 16}
     run = RunEngine(progress=False).run("precision-sweep", params, bench=time_bench, out=tmp_path / "ps.h5")
     assert run.status == "completed", run.error
     with h5py.File(tmp_path / "ps.h5", "r") as f:
-        d = {k: f["entry/data"][k][()] for k in ("sweep", "laser_offset_db", "enob", "mw_per_tops", "rmse_fs")}
+        d = {k: f["entry/data"][k][()] for k in ("sweep", "laser_offset_db", "enob", "mw_per_tops", "rmse_fs",
+                                                 "averages")}
         assert f["entry/data/mw_per_tops"].attrs["units"] == "mW/TOPS"
     power = d["sweep"] == 0
     bright, dim = np.flatnonzero(power & (d["laser_offset_db"] == 0)), np.flatnonzero(power & (d["laser_offset_db"] < 0))
@@ -40,6 +41,10 @@ def test_precision_sweep_shows_precision_and_energy_together(time_bench, tmp_pat
     assert d["mw_per_tops"][dim[0]] < d["mw_per_tops"][bright[0]]
     assert d["enob"][dim[0]] < d["enob"][bright[0]]
     assert np.all(np.isfinite(d["rmse_fs"])) and np.all(d["rmse_fs"] > 0)
+    # scope averaging: 16 records cost 16x the energy per operation and gain bits
+    single, many = (np.flatnonzero((d["sweep"] == 3) & (d["averages"] == n))[0] for n in (1, 16))
+    assert d["mw_per_tops"][many] == pytest.approx(16 * d["mw_per_tops"][single], rel=1e-9)
+    assert d["enob"][many] > d["enob"][single] + 1.0
 
 
 def test_energy_breakdown_adds_up(time_bench, tmp_path):

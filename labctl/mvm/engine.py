@@ -19,7 +19,7 @@ from labctl.mvm.calibration import Calibration
 from labctl.mvm.dsp import Equaliser, one_period, synchronise, tap_matrix
 from labctl.mvm.frames import FrameFormat
 from labctl.mvm.plan import Plan, plan_product
-from labctl.mvm.signed import scale_of, signed_from_unsigned, to_unsigned
+from labctl.mvm.signed import col_scales, decode_offset, row_scales, to_unsigned
 from sim_backends.physics.microring import MicroRing
 from sim_backends.physics.streams import Streams
 
@@ -304,17 +304,15 @@ class OpticalEngine:
 
     # ------------------------------------------------------------ products
     def matmul(self, w: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, Plan]:
-        """Y = W X through the optics (float64 in, float64 out). Non-negative W
-        and X go straight to the optics (u = value / max); anything signed uses
-        the offset encoding of labctl.mvm.signed (4x the error relative to the
-        unsigned range: its cost, measured by ``signed_cost`` in labctl.mvm.budget)."""
+        """Y = W X through the optics (float64 in, float64 out). Each row of a W
+        tile and each column of an X tile is scaled to full scale (and back,
+        digitally); a non-negative operand goes to the optics as it is, a
+        signed one through the offset encoding of labctl.mvm.signed (its cost
+        measured by ``signed_cost`` in labctl.mvm.budget)."""
         w = np.asarray(w, float)
         x = np.asarray(x, float)
         if w.ndim != 2 or x.ndim != 2 or w.shape[1] != x.shape[0]:
             raise ValueError(f"shapes do not multiply: W {w.shape}, X {x.shape}")
-        signed = bool(w.min() < 0 or x.min() < 0)
-        sw, sx = scale_of(w), scale_of(x)
-        ws, xs = w / sw, x / sx
         c = self.topo.centre
         plan = plan_product(w.shape[0], w.shape[1], x.shape[1], self.topo.scheme, ports=c.ports,
                             lanes=max(1, len(c.lanes)), frame_slots=self.frame.payload)
@@ -322,23 +320,26 @@ class OpticalEngine:
         for tile in plan.tiles:
             wt = np.zeros((plan.tile_rows, plan.tile_k))
             xt = np.zeros((plan.tile_k, plan.tile_b))
-            wt[:tile.rows, :tile.ks] = ws[tile.r0:tile.r0 + tile.rows, tile.k0:tile.k0 + tile.ks]
-            xt[:tile.ks, :tile.bs] = xs[tile.k0:tile.k0 + tile.ks, tile.b0:tile.b0 + tile.bs]
-            ys = self.tile_product(wt, xt, signed)
-            y[tile.r0:tile.r0 + tile.rows, tile.b0:tile.b0 + tile.bs] += ys[:tile.rows, :tile.bs]
-        return y * sw * sx, plan
+            wt[:tile.rows, :tile.ks] = w[tile.r0:tile.r0 + tile.rows, tile.k0:tile.k0 + tile.ks]
+            xt[:tile.ks, :tile.bs] = x[tile.k0:tile.k0 + tile.ks, tile.b0:tile.b0 + tile.bs]
+            sw, sx = row_scales(wt), col_scales(xt)
+            ys = self.tile_product(wt / sw[:, None], xt / sx[None, :], bool(wt.min() < 0),
+                                   x_signed=bool(xt.min() < 0))
+            y[tile.r0:tile.r0 + tile.rows, tile.b0:tile.b0 + tile.bs] += \
+                (ys * sw[:, None] * sx[None, :])[:tile.rows, :tile.bs]
+        return y, plan
 
-    def tile_product(self, w_s: np.ndarray, x_s: np.ndarray, signed: bool = True) -> np.ndarray:
+    def tile_product(self, w_s: np.ndarray, x_s: np.ndarray, signed: bool = True, *,
+                     x_signed: bool | None = None) -> np.ndarray:
         """Tile product through one frame: signed values in [-1, 1] (offset
-        encoding), or, with ``signed=False``, values in [0, 1] sent as they are."""
-        if not signed:
-            return self._frame_wdm(w_s, x_s) if self.topo.scheme == "wdm" else self._frame_time(w_s, x_s)
-        w_u, x_u = to_unsigned(w_s), to_unsigned(x_s)
-        if self.topo.scheme == "wdm":
-            y_u = self._frame_wdm(w_u, x_u)
-        else:
-            y_u = self._frame_time(w_u, x_u)
-        return signed_from_unsigned(y_u, w_u, x_u)
+        encoding), or, with ``signed=False``, values in [0, 1] sent as they
+        are. ``x_signed`` (default: ``signed``) sets X's encoding apart from
+        W's (``signed``), e.g. W signed and X >= 0 after a ReLU."""
+        x_signed = signed if x_signed is None else x_signed
+        w_u = to_unsigned(w_s) if signed else np.asarray(w_s, float)
+        x_u = to_unsigned(x_s) if x_signed else np.asarray(x_s, float)
+        y_u = self._frame_wdm(w_u, x_u) if self.topo.scheme == "wdm" else self._frame_time(w_u, x_u)
+        return decode_offset(y_u, w_u, x_u, signed, x_signed)
 
     def _training(self, shape) -> np.ndarray:
         return self.streams.rng("training", self.frames_run).uniform(0, 1, shape)

@@ -57,3 +57,17 @@ def test_thermal_crosstalk_is_undone():
     eff[:, 1:] += 0.05 * applied[:, :-1]
     eff[:, :-1] += 0.05 * applied[:, 1:]
     np.testing.assert_allclose(eff, want, rtol=1e-12)
+
+
+def test_one_sided_offset_encoding_and_scales_are_exact(rng):
+    """decode_offset inverts the offset encoding of either operand exactly,
+    and per-row / per-column scales bring every row / column to max |.| = 1."""
+    from labctl.mvm.signed import col_scales, decode_offset, row_scales
+    w, x = rng.uniform(-1, 1, (5, 7)), rng.uniform(0, 1, (7, 3))
+    for ws, xs in ((True, True), (True, False), (False, True), (False, False)):
+        wa, xa = (w if ws else np.abs(w)), (x * 2 - 1 if xs else x)
+        wu, xu = (to_unsigned(wa) if ws else wa), (to_unsigned(xa) if xs else xa)
+        np.testing.assert_allclose(decode_offset(wu @ xu, wu, xu, ws, xs), wa @ xa, atol=1e-12)
+    a = rng.normal(size=(4, 6)) * np.array([[1], [1e-3], [0], [5]])
+    np.testing.assert_allclose(np.abs(a / row_scales(a)[:, None]).max(axis=1), [1, 1, 0, 1])
+    np.testing.assert_allclose(col_scales(a), row_scales(a.T))

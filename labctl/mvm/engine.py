@@ -323,11 +323,27 @@ class OpticalEngine:
             wt[:tile.rows, :tile.ks] = w[tile.r0:tile.r0 + tile.rows, tile.k0:tile.k0 + tile.ks]
             xt[:tile.ks, :tile.bs] = x[tile.k0:tile.k0 + tile.ks, tile.b0:tile.b0 + tile.bs]
             sw, sx = row_scales(wt), col_scales(xt)
-            ys = self.tile_product(wt / sw[:, None], xt / sx[None, :], bool(wt.min() < 0),
-                                   x_signed=bool(xt.min() < 0))
+            wn, xn = wt / sw[:, None], xt / sx[None, :]
+            if xt.min() < 0 and self.topo.scheme == "wdm" and 2 * tile.bs <= plan.tile_b:
+                ys = self._split_columns(wn, xn, tile.bs)
+            else:
+                ys = self.tile_product(wn, xn, bool(wt.min() < 0), x_signed=bool(xt.min() < 0))
             y[tile.r0:tile.r0 + tile.rows, tile.b0:tile.b0 + tile.bs] += \
                 (ys * sw[:, None] * sx[None, :])[:tile.rows, :tile.bs]
         return y, plan
+
+    def _split_columns(self, w_s: np.ndarray, x_s: np.ndarray, b: int) -> np.ndarray:
+        """Signed X on free payload slots (wdm, b columns <= half the frame):
+        its positive and negative parts go as unsigned columns of the same
+        frame, Y = W max(X, 0) - W max(-X, 0); only W is offset-encoded (error
+        x sqrt(2) from the difference instead of x 2 from X's offset)."""
+        parts = np.zeros_like(x_s)
+        parts[:, :b] = np.maximum(x_s[:, :b], 0)
+        parts[:, b:2 * b] = np.maximum(-x_s[:, :b], 0)
+        y2 = self.tile_product(w_s, parts, bool(w_s.min() < 0), x_signed=False)
+        y = np.zeros((w_s.shape[0], x_s.shape[1]))
+        y[:, :b] = y2[:, :b] - y2[:, b:2 * b]
+        return y
 
     def tile_product(self, w_s: np.ndarray, x_s: np.ndarray, signed: bool = True, *,
                      x_signed: bool | None = None) -> np.ndarray:

@@ -105,3 +105,14 @@ def test_closed_loop_weights_raise_the_noise_free_floor(wdm_bench, rng):
         be.engine.weight_rounds = rounds
         bits.append(enob(be.matmul(w, x), w @ x))
     assert bits[1] > bits[0] + 0.2
+
+
+def test_split_columns_beat_offset_encoding_of_signed_x(wdm_bench, wdm_cal, rng):
+    """wdm with free payload slots: X's positive and negative parts on separate
+    slots of the same frame (only W offset-encoded) beat offset-encoding X too."""
+    w, x = rng.uniform(-1, 1, (8, 8)), rng.uniform(-1, 1, (8, 32))
+    w, x = w / np.abs(w).max(axis=1, keepdims=True), x / np.abs(x).max(axis=0)  # same scaling on both paths
+    be = SimBackend(wdm_bench, calibration=wdm_cal, averages=1)
+    split = enob(be.matmul(w, x), w @ x)
+    both = enob(be.engine.tile_product(w, x, True), w @ x)
+    assert split > both + 0.2

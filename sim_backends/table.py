@@ -537,9 +537,10 @@ class OpticalTable:
             return rows, None
         r = pdp.responsivity_a_per_w
         lasers = list(det["by_laser"])
-        stack = [det["power"][rows] * r, det["ase_beat"][rows]]
-        stack += [det["by_laser"][name][rows] * r for name in lasers]
+        # photocurrent per laser (RIN is per laser); their sum is the signal
+        stack = [det["ase_beat"][rows]] + [det["by_laser"][name][rows] * r for name in lasers]
         sampled = self._sample(np.concatenate(stack), det, fs, points, bw).reshape(len(stack), len(rows), points)
+        sampled = np.concatenate([sampled[1:].sum(axis=0)[None], sampled])  # [signal, ase_beat, lasers...]
         current = sampled[0] + pdp.dark_current_a
         var = np.zeros_like(current)
         if self.noise.shot:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
 
 import numpy as np
 from scipy import signal
@@ -39,7 +40,19 @@ def preamble(order: int = 6) -> np.ndarray:
 def resample(volts: np.ndarray, fs_in: float, fs_out: float) -> np.ndarray:
     """Polyphase resampling fs_in -> fs_out (rational ratio, denominator <= 4096)."""
     ratio = Fraction(fs_out / fs_in).limit_denominator(4096)
-    return signal.resample_poly(volts, ratio.numerator, ratio.denominator)
+    up, down = ratio.numerator, ratio.denominator
+    return signal.resample_poly(volts, up, down, window=_polyphase_filter(up, down))
+
+
+@lru_cache(maxsize=16)
+def _polyphase_filter(up: int, down: int) -> np.ndarray:
+    """The FIR filter scipy.signal.resample_poly designs by default (Kaiser
+    window, beta 5, cutoff 1/max(up, down), 20 max(up, down) + 1 taps),
+    designed once per ratio instead of on every call (identical output)."""
+    m = max(up, down)
+    h = signal.firwin(2 * 10 * m + 1, 1.0 / m, window=("kaiser", 5.0))
+    h.flags.writeable = False
+    return h
 
 
 def one_period(volts: np.ndarray, fs_in: float, symbol_rate: float, sps: int, n_symbols: int,

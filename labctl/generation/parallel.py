@@ -9,9 +9,10 @@ rows is switched *off* (unsigned weight 0), so client j's light reaches client
 i's photodiodes only through the hardware's crosstalk (ring extinction, AWGR
 adjacent/non-adjacent leakage), which :func:`measure_crosstalk` measures.
 
-Signed values use the offset encoding of :mod:`labctl.mvm.signed`, corrected
-per block with the block's own sums (K = the client's port count), because the
-rings outside a client's block are dark rather than at the offset 1/2.
+Values are encoded as the single-product path does (:class:`_Block`: per-row and
+per-column full scale, only a signed operand offset-encoded, signed inputs as
+positive/negative columns) and decoded per block with the block's own sums,
+because the rings outside a client's block are dark rather than at an offset.
 
 Clients run in their own threads (each model's ``sample`` is ordinary code that
 calls ``backend.matmul``); a rendezvous collects one product request from every
@@ -27,7 +28,7 @@ from typing import Any, Callable
 import numpy as np
 
 from labctl.mvm.plan import plan_product
-from labctl.mvm.signed import scale_of, signed_from_unsigned, to_unsigned
+from labctl.mvm.signed import col_scales, decode_offset, row_scales, to_unsigned
 
 
 @dataclass(frozen=True)
@@ -73,14 +74,13 @@ class ParallelCentre:
             w, x = (np.asarray(a, float) for a in req)
             if w.ndim != 2 or x.ndim != 2 or w.shape[1] != x.shape[0]:
                 raise ValueError(f"{part.name}: shapes do not multiply: W {w.shape}, X {x.shape}")
-            sw, sx = scale_of(w), scale_of(x)
             plan = plan_product(w.shape[0], w.shape[1], x.shape[1], "wdm", ports=len(part.ports),
                                 frame_slots=self.engine.frame.payload)
-            jobs.append((w / sw, x / sx, sw * sx, plan, np.zeros((w.shape[0], x.shape[1]))))
-        for t in range(max((len(j[3].tiles) for j in jobs if j), default=0)):
-            self._frame([(j[0], j[1], j[3].tiles[t], j[4]) if j and t < len(j[3].tiles) else None
+            jobs.append((w, x, plan, np.zeros((w.shape[0], x.shape[1]))))
+        for t in range(max((len(j[2].tiles) for j in jobs if j), default=0)):
+            self._frame([(j[0], j[1], j[2].tiles[t], j[3]) if j and t < len(j[2].tiles) else None
                          for j in jobs])
-        return [None if j is None else j[4] * j[2] for j in jobs]
+        return [None if j is None else j[3] for j in jobs]
 
     def _frame(self, tiles: list) -> None:
         """One frame: block-diagonal unsigned weights, each client's inputs on its ports."""
@@ -91,20 +91,59 @@ class ParallelCentre:
         for part, item in zip(self.partitions, tiles):
             if item is None:
                 continue
-            ws, xs, tile, _ = item
+            block = _Block.encode(item, len(part.outputs), len(part.ports), payload)
             rows, cols = list(part.outputs), list(part.ports)
-            wt = np.zeros((len(rows), len(cols)))
-            xt = np.zeros((len(cols), payload))
-            wt[:tile.rows, :tile.ks] = ws[tile.r0:tile.r0 + tile.rows, tile.k0:tile.k0 + tile.ks]
-            xt[:tile.ks, :tile.bs] = xs[tile.k0:tile.k0 + tile.ks, tile.b0:tile.b0 + tile.bs]
-            w_u[np.ix_(rows, cols)] = to_unsigned(wt)
-            x_u[cols] = to_unsigned(xt)
-            blocks.append((item, rows, cols))
+            w_u[np.ix_(rows, cols)], x_u[cols] = block.w_u, block.x_u
+            blocks.append((block, rows, cols))
         y_u = self.engine.tile_product(w_u, x_u, signed=False)
         self.frames += 1
-        for (ws, xs, tile, acc), rows, cols in blocks:
-            y_s = signed_from_unsigned(y_u[rows], w_u[np.ix_(rows, cols)], x_u[cols])
-            acc[tile.r0:tile.r0 + tile.rows, tile.b0:tile.b0 + tile.bs] += y_s[:tile.rows, :tile.bs]
+        for block, rows, _ in blocks:
+            block.accumulate(y_u[rows])
+
+
+@dataclass
+class _Block:
+    """One client's tile, encoded as in :meth:`labctl.mvm.engine.OpticalEngine.matmul`:
+    each W row and X column at full scale (scaled back digitally), only a signed
+    operand offset-encoded, signed X as positive/negative columns when the frame
+    has room for both (labctl.mvm.signed)."""
+
+    tile: Any
+    acc: np.ndarray
+    w_u: np.ndarray
+    x_u: np.ndarray
+    sw: np.ndarray
+    sx: np.ndarray
+    w_signed: bool
+    x_signed: bool
+    split: bool
+
+    @classmethod
+    def encode(cls, item, rows: int, cols: int, payload: int) -> "_Block":
+        w, x, tile, acc = item
+        wt, xt = np.zeros((rows, cols)), np.zeros((cols, payload))
+        wt[:tile.rows, :tile.ks] = w[tile.r0:tile.r0 + tile.rows, tile.k0:tile.k0 + tile.ks]
+        xt[:tile.ks, :tile.bs] = x[tile.k0:tile.k0 + tile.ks, tile.b0:tile.b0 + tile.bs]
+        sw, sx = row_scales(wt), col_scales(xt)
+        wn, xn = wt / sw[:, None], xt / sx[None, :]
+        w_signed, x_signed = bool(wn.min() < 0), bool(xn.min() < 0)
+        split = x_signed and 2 * tile.bs <= payload
+        if split:
+            parts = np.zeros_like(xn)
+            parts[:, :tile.bs] = np.maximum(xn[:, :tile.bs], 0)
+            parts[:, tile.bs:2 * tile.bs] = np.maximum(-xn[:, :tile.bs], 0)
+            xn, x_signed = parts, False
+        return cls(tile, acc, to_unsigned(wn) if w_signed else wn, to_unsigned(xn) if x_signed else xn,
+                   sw, sx, w_signed, x_signed, split)
+
+    def accumulate(self, y_u: np.ndarray) -> None:
+        """Decode this block's rows of the frame and add them to the client's product."""
+        t = self.tile
+        y = decode_offset(y_u, self.w_u, self.x_u, self.w_signed, self.x_signed)
+        if self.split:
+            y[:, :t.bs] -= y[:, t.bs:2 * t.bs]
+        y = y * self.sw[:, None] * self.sx[None, :]
+        self.acc[t.r0:t.r0 + t.rows, t.b0:t.b0 + t.bs] += y[:t.rows, :t.bs]
 
 
 class _Client:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from drivers.role_adapter import InstrumentRole
 from labctl.roles import AWG, check_limit
 
 
@@ -40,25 +41,13 @@ def unit_float_to_codes(samples: np.ndarray, bits: int) -> np.ndarray:
     return np.clip(np.rint((samples.astype(np.float64) + 1.0) * full / 2), 0, full).astype(np.uint16)
 
 
-class AWGRole(AWG):
+class AWGRole(InstrumentRole, AWG):
     """Role adapter shared by the AWG drivers: channel objects with ``upload``,
     ``download``, ``amplitude``, ``offset``, ``output_enabled``; the instrument with
     ``sample_rate``, ``run``, ``stop``, ``trigger``, ``wait_complete``, ``identity``.
 
     ``limits.max_modulator_voltage`` bounds the amplitude (Vpp) and |offset| (V).
     """
-
-    def __init__(self, instrument, name: str, limits=None):
-        super().__init__(name, limits)
-        self.instrument = instrument
-
-    def _ch(self, channel: int):
-        if channel not in self.channels:
-            raise ValueError(f"{self.name}: channel {channel} not in {self.channels}")
-        return self.instrument.channels[channel]
-
-    def identity(self) -> str:
-        return self.instrument.identity
 
     def set_sample_rate(self, rate: float) -> None:
         self.instrument.sample_rate = rate
@@ -103,6 +92,3 @@ class AWGRole(AWG):
             snap[f"ch{ch}_offset"] = (getattr(channel, "offset", 0.0), "V")
             snap[f"ch{ch}_output"] = (channel.output_enabled, "")
         return snap
-
-    def close(self) -> None:
-        self.instrument.adapter.close()

@@ -12,7 +12,8 @@ import warnings
 from pymeasure.instruments.keysight import KeysightN7776C as PymeasureN7776C
 
 from drivers.scpi_instrument import LabInstrument
-from labctl.roles import Laser, check_limit
+from drivers.role_adapter import LaserRole
+from labctl.roles import check_limit
 
 #: N7776C data sheet: about +10 dBm maximum (high-power option +13 dBm).
 POWER_RANGE = (1e-6, 0.020)
@@ -27,15 +28,8 @@ class KeysightN7776C(LabInstrument, PymeasureN7776C):
             super().__init__(adapter, name, **kwargs)
 
 
-class N7776CLaser(Laser):
+class N7776CLaser(LaserRole):
     """The N7776C in the Laser role; ``limits.max_laser_power`` (W) bounds the power."""
-
-    def __init__(self, instrument: KeysightN7776C, name: str, limits=None):
-        super().__init__(name, limits)
-        self.instrument = instrument
-
-    def identity(self) -> str:
-        return self.instrument.identity
 
     def set_wavelength(self, wavelength: float) -> None:
         self.instrument.wavelength = wavelength * 1e9
@@ -53,19 +47,6 @@ class N7776CLaser(Laser):
     def power(self) -> float:
         return self.instrument.output_power_mW * 1e-3
 
-    def set_output(self, enabled: bool) -> None:
-        self.instrument.output_enabled = bool(enabled)
-        self.instrument.check_set_errors()
-
-    def output(self) -> bool:
-        return bool(self.instrument.output_enabled)
-
-    def snapshot(self) -> dict:
-        return {"wavelength": (self.wavelength(), "m"), "power": (self.power(), "W"),
-                "output": (self.output(), "")}
-
-    def close(self) -> None:
-        self.instrument.adapter.close()
 
 
 def open_role(resource, name: str, limits=None, **options) -> N7776CLaser:

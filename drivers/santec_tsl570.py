@@ -13,7 +13,8 @@ from pymeasure.instruments.santec import TSL570
 from pymeasure.instruments.validators import strict_range
 
 from drivers.scpi_instrument import LabInstrument
-from labctl.roles import Laser, check_limit
+from drivers.role_adapter import LaserRole
+from labctl.roles import check_limit
 
 #: TSL-570 data sheet: 1480-1640 nm; -15..+13 dBm output.
 WAVELENGTH_RANGE = [1480e-9, 1640e-9]
@@ -37,17 +38,13 @@ class SantecTSL570(LabInstrument, TSL570):
         validator=strict_range, values=POWER_RANGE_MW, check_set_errors=True)
 
 
-class TSL570Laser(Laser):
+class TSL570Laser(LaserRole):
     """The TSL-570 in the Laser role; ``limits.max_laser_power`` (W) bounds the power."""
 
     def __init__(self, instrument: SantecTSL570, name: str, limits=None):
-        super().__init__(name, limits)
-        self.instrument = instrument
+        super().__init__(instrument, name, limits)
         instrument.command_set = "SCPI"
         instrument.power_unit = "mW"
-
-    def identity(self) -> str:
-        return self.instrument.identity
 
     def set_wavelength(self, wavelength: float) -> None:
         self.instrument.wavelength_setpoint = wavelength
@@ -62,18 +59,6 @@ class TSL570Laser(Laser):
     def power(self) -> float:
         return self.instrument.power_setpoint * 1e-3
 
-    def set_output(self, enabled: bool) -> None:
-        self.instrument.output_enabled = bool(enabled)
-
-    def output(self) -> bool:
-        return bool(self.instrument.output_enabled)
-
-    def snapshot(self) -> dict:
-        return {"wavelength": (self.wavelength(), "m"), "power": (self.power(), "W"),
-                "output": (self.output(), "")}
-
-    def close(self) -> None:
-        self.instrument.adapter.close()
 
 
 def open_role(resource, name: str, limits=None, **options) -> TSL570Laser:

@@ -7,23 +7,12 @@ with ``sample_rate`` (Sa/s), ``points``, ``single()``, ``wait_complete()`` and
 """
 from __future__ import annotations
 
+from drivers.role_adapter import InstrumentRole
 from labctl.roles import Oscilloscope, Trace
 
 
-class ScopeRole(Oscilloscope):
+class ScopeRole(InstrumentRole, Oscilloscope):
     """Role adapter for the scope drivers of this package."""
-
-    def __init__(self, instrument, name: str, limits=None):
-        super().__init__(name, limits)
-        self.instrument = instrument
-
-    def _ch(self, channel: int):
-        if channel not in self.channels:
-            raise ValueError(f"{self.name}: channel {channel} not in {self.channels}")
-        return self.instrument.channels[channel]
-
-    def identity(self) -> str:
-        return self.instrument.identity
 
     def set_range(self, channel: int, full_scale: float) -> None:
         self._ch(channel).full_scale = full_scale
@@ -64,6 +53,3 @@ class ScopeRole(Oscilloscope):
             snap[f"ch{ch}_offset"] = (channel.offset, "V")
             snap[f"ch{ch}_enabled"] = (channel.enabled, "")
         return snap
-
-    def close(self) -> None:
-        self.instrument.adapter.close()

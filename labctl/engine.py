@@ -96,6 +96,11 @@ class RunError(RuntimeError):
     """A sequence broke the engine's rules (undeclared stream, bad shape...)."""
 
 
+class RunAborted(Exception):
+    """Raised inside a long step by :meth:`RunContext.check_abort` once an abort is
+    requested; the engine ends the run as ``aborted`` (the step is not recorded)."""
+
+
 class ParameterError(ValueError):
     """A sequence parameter that is unknown or has a bad value (one-line message)."""
 
@@ -271,6 +276,13 @@ class RunContext:
         self.state: dict[str, Any] = {}
         self.total: int | None = None
         self.aborting = threading.Event()
+        self.abort_requested = threading.Event()   # set by the engine on abort / Ctrl-C / SIGTERM
+
+    def check_abort(self) -> None:
+        """Raise :class:`RunAborted` if an abort was requested: call it inside steps that
+        take long (e.g. between optical products) so that abort takes effect within them."""
+        if self.abort_requested.is_set():
+            raise RunAborted("abort requested during a step")
 
     def rng(self, *names) -> np.random.Generator:
         """Deterministic generator for ``(seed, names)``; include the step index."""
@@ -341,6 +353,7 @@ class RunEngine:
         bench = bench if bench is not None else load_bench()
         values = seq.resolve_params(params, param_text)
         ctx = RunContext(bench, values, bench.seed if seed is None else seed)
+        ctx.abort_requested = self._abort
         self._abort.clear()
         self._running.set()
         self._signals = 0
@@ -376,6 +389,10 @@ class RunEngine:
                         break
                 else:
                     status = "completed"
+            except RunAborted:  # abort inside a step: the completed steps stay
+                status = "aborted"
+                ctx.aborting.set()
+                plan.close()
             except Exception as exc:  # the plan or a subscriber failed: keep data, mark failed
                 status, error, exception = "failed", f"{type(exc).__name__}: {exc}", exc
                 plan.close()

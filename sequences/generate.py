@@ -174,7 +174,8 @@ def _plan(ctx, names, count, batch, ber_frames):
     for b in range(batches):
         size = min(batch, count - b * batch)
         seeds = {n: _batch_seed(ctx.seed, b, n) for n in names}
-        jobs = [lambda be, n=n: models[n].sample(size, seeds[n], be, hook=recorders[n]) for n in names]
+        jobs = [lambda be, n=n: models[n].sample(size, seeds[n], _Checked(be, ctx), hook=recorders[n])
+                for n in names]
         opt = parallel.run(jobs) if parallel else [jobs[0](optical)]
         images, psnrs = {}, []
         for n, o in zip(names, opt):
@@ -190,6 +191,17 @@ def _plan(ctx, names, count, batch, ber_frames):
                                                      "batch_psnr_db": (np.array(psnrs), "dB")}, images=images)
     yield _link_step(ctx, engine, names, ber_frames, measure_link_ber)
     yield _metrics_step(ctx, engine, names, models, made, recorders)
+
+
+class _Checked:
+    """A backend that honours an abort between optical products (a batch can take minutes)."""
+
+    def __init__(self, backend, ctx):
+        self.backend, self.ctx = backend, ctx
+
+    def matmul(self, w, x):
+        self.ctx.check_abort()
+        return self.backend.matmul(w, x)
 
 
 def _parallel(engine, bench, n):

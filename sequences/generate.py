@@ -141,7 +141,7 @@ def _batch_seed(seed: int, batch: int, name: str) -> int:
               help="models (see `labctl generate --list`; several run in parallel, one edge node each)"),
         Param("count", int, 16, help=f"images per model (1..{MAX_COUNT})"),
         Param("backend", str, "sim", help="sim: in-process physics; bench: drivers over VISA", choices=BACKENDS),
-        Param("batch", int, 8, help="images per step"),
+        Param("batch", int, 16, help="images per step (a frame carries up to 64 signed columns: batches up to 64 cost the same)"),
         Param("calibration", str, "", help="calibration HDF5 file to load ('' = calibrate at the start)"),
         Param("calibration_save", str, "", help="where to save a calibration made at the start ('' = nowhere)"),
         Param("ber_frames", int, 4, help="frames of PAM4 for the link BER"),

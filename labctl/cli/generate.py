@@ -126,4 +126,4 @@ def _fmt(item) -> str:
     value, unit = item
     arr = np.asarray(value, float).reshape(-1)
     text = " ".join(f"{v:.4g}" for v in arr[-4:] if np.isfinite(v)) if arr.size else "-"
-    return f"{text} {unit}".strip()
+    return f"{text} {'' if unit == '1' else unit}".strip()

@@ -76,7 +76,10 @@ def cmd_run(args) -> int:
     except (ParameterError, BenchError) as exc:
         raise UsageError(str(exc)) from None
     out = Path(args.out) if args.out else default_out_path(seq.name)
-    result = RunEngine().run(seq, params, bench, out=out, seed=args.seed)
+    try:
+        result = RunEngine().run(seq, params, bench, out=out, seed=args.seed)
+    except ParameterError as exc:  # found by the sequence's setup (e.g. an unknown model)
+        raise UsageError(str(exc)) from None
     print(f"{result.status}: {result.steps} steps -> {out}")
     if result.status == "failed":
         print(f"error: {result.error}", file=sys.stderr)

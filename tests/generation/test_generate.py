@@ -103,3 +103,10 @@ def test_cli_writes_the_file_and_a_contact_sheet(tiny_models, calibration_file, 
     with h5py.File(out, "r") as f:
         assert f["entry"].attrs["status"] == "completed"
         assert f["entry/images/optical"].shape == (2, 8, 8)
+
+
+def test_run_generate_with_unknown_model_is_one_line(capsys, tmp_path):
+    assert main(["run", "generate", "--set", "models=no-such-model", "--out", str(tmp_path / "x.h5")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "no-such-model" in err
+    assert not (tmp_path / "x.h5").exists()

@@ -11,6 +11,7 @@ bench unless ``--bench`` is given, writes one HDF5 run file (default
 """
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -89,9 +90,7 @@ def write_sheets(path: Path) -> list[Path]:
     sheets = []
     with open_run(path) as f:
         images = f["entry/images"]
-        params_text = f["entry/provenance/parameters"][()]
-        import json
-        models = json.loads(params_text)["models"]
+        models = json.loads(f["entry/provenance/parameters"][()])["models"]
         sets = [("", models[0])] if len(models) == 1 else [(f"{m}/", m) for m in models]
         for prefix, model in sets:
             optical, digital = images[prefix + "optical"][()], images[prefix + "digital"][()]

@@ -30,7 +30,7 @@ def measure_link_ber(engine, fmt: str = "pam4", frames: int = 4, seed: int = 0) 
     m, k = pam.order(fmt), pam.bits_per_symbol(fmt)
     n, payload = engine.topo.centre.ports, engine.frame.payload
     rng = np.random.default_rng(seed)
-    sent, received, samples, symbols = [], [], [], []
+    sent, samples, symbols = [], [], []
     for _ in range(frames):
         bits = pam.random_bits(rng, n * payload * k)
         sym = pam.bits_to_symbols(bits, fmt).reshape(n, payload)

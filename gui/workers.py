@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
+from gui import gc_guard
 from labctl.roles import Trace
 
 #: Setting key -> role method, per role ("channel" settings take the channel first).
@@ -267,6 +268,7 @@ def start_in_thread(worker: QObject, name: str, on_start=None) -> QThread:
     """
     thread = QThread()
     thread.setObjectName(name)
+    gc_guard.hold(thread)             # no cyclic GC in the worker thread (see gc_guard)
     worker.moveToThread(thread)
     if on_start is not None:
         thread.started.connect(on_start)
@@ -277,4 +279,7 @@ def start_in_thread(worker: QObject, name: str, on_start=None) -> QThread:
 def stop_thread(thread: QThread, timeout_ms: int = 5000) -> bool:
     """Quit the thread's event loop and wait for it; False if it did not stop in time."""
     thread.quit()
-    return thread.wait(timeout_ms)
+    stopped = thread.wait(timeout_ms)
+    if stopped:
+        gc_guard.release(thread)
+    return stopped

@@ -24,3 +24,16 @@ def screenshot(artifacts):
         assert widget.grab().save(str(path)), f"could not write {path}"
         return path
     return save
+
+
+@pytest.fixture(autouse=True)
+def collect_qt_garbage_in_gui_thread():
+    """Free each test's closed widgets here, in the GUI thread.
+
+    Left to CPython, the cycles would be collected by whichever thread allocates
+    next, possibly a simulated-server thread of a later test, and Qt objects
+    destroyed off the GUI thread crash the process (see gui.gc_guard).
+    """
+    yield
+    import gc
+    gc.collect()

@@ -26,14 +26,16 @@ def screenshot(artifacts):
     return save
 
 
-@pytest.fixture(autouse=True)
-def collect_qt_garbage_in_gui_thread():
-    """Free each test's closed widgets here, in the GUI thread.
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After each GUI test's teardown (module fixtures such as the main window
+    included), free its closed widgets here, in the GUI thread.
 
-    Left to CPython, the cycles would be collected by whichever thread allocates
-    next, possibly a simulated-server thread of a later test, and Qt objects
-    destroyed off the GUI thread crash the process (see gui.gc_guard).
+    Left to CPython, the cycles would be collected by whichever thread
+    allocates next, possibly a simulated-server thread of a later test, and Qt
+    objects destroyed off the GUI thread crash the process (see gui.gc_guard).
     """
-    yield
+    result = yield
     import gc
     gc.collect()
+    return result

@@ -159,13 +159,21 @@ def generate(ctx, models, count, backend, batch, calibration, calibration_save, 
 
 
 def _plan(ctx, names, count, batch, ber_frames):
+    models = _loaded(names, ctx.params["models_dir"])
+    optical = ctx.state["backend"]
+    engine = optical.engine
+    engine.before_frame = ctx.check_abort      # abort within one frame (a product can take minutes)
+    try:
+        yield from _batches(ctx, engine, optical, models, names, count, batch, ber_frames)
+    finally:
+        engine.before_frame = None
+
+
+def _batches(ctx, engine, optical, models, names, count, batch, ber_frames):
     from labctl.generation.link_ber import measure_link_ber
     from labctl.models import DigitalBackend, ProductRecorder
     from labctl.imaging import psnr
 
-    models = _loaded(names, ctx.params["models_dir"])
-    optical = ctx.state["backend"]
-    engine = optical.engine
     recorders = {n: ProductRecorder() for n in names}
     made = {n: ([], []) for n in names}
     batches = -(-count // batch)
@@ -174,7 +182,7 @@ def _plan(ctx, names, count, batch, ber_frames):
     for b in range(batches):
         size = min(batch, count - b * batch)
         seeds = {n: _batch_seed(ctx.seed, b, n) for n in names}
-        jobs = [lambda be, n=n: models[n].sample(size, seeds[n], _Checked(be, ctx), hook=recorders[n])
+        jobs = [lambda be, n=n: models[n].sample(size, seeds[n], be, hook=recorders[n])
                 for n in names]
         opt = parallel.run(jobs) if parallel else [jobs[0](optical)]
         images, psnrs = {}, []
@@ -191,17 +199,6 @@ def _plan(ctx, names, count, batch, ber_frames):
                                                      "batch_psnr_db": (np.array(psnrs), "dB")}, images=images)
     yield _link_step(ctx, engine, names, ber_frames, measure_link_ber)
     yield _metrics_step(ctx, engine, names, models, made, recorders)
-
-
-class _Checked:
-    """A backend that honours an abort between optical products (a batch can take minutes)."""
-
-    def __init__(self, backend, ctx):
-        self.backend, self.ctx = backend, ctx
-
-    def matmul(self, w, x):
-        self.ctx.check_abort()
-        return self.backend.matmul(w, x)
 
 
 def _parallel(engine, bench, n):

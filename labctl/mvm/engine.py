@@ -10,6 +10,7 @@ wavelengths, no skew, ideal AWGR routing).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 
@@ -71,6 +72,9 @@ class OpticalEngine:
         #: at the default operating point (the per-frame FFE follows each
         #: frame's mix of port responses): off by default.
         self.static_ffe = False
+        #: called with no argument before every frame (e.g. ``RunContext.check_abort``,
+        #: so that an abort takes effect within one frame of a long product)
+        self.before_frame: Callable[[], None] | None = None
         self._weight_cmd: dict[bytes, tuple[np.ndarray, int]] = {}
         self.set_operating_point(gain_offset_db, laser_offset_db)
 
@@ -279,7 +283,11 @@ class OpticalEngine:
         self._configure_scopes()
 
     def run(self, waveforms: dict, heaters: dict | None = None) -> dict:
-        """Load waveforms {awg: {ch: codes}} (+ heater currents), acquire -> volts."""
+        """Load waveforms {awg: {ch: codes}} (+ heater currents), acquire -> volts.
+
+        Calls :attr:`before_frame` first (it may raise to stop a long product)."""
+        if self.before_frame is not None:
+            self.before_frame()
         if self._ranges is None:
             self.autorange()
         load = {awg: (self.awg_rate(awg)[1], chans) for awg, chans in waveforms.items()}

@@ -63,6 +63,18 @@ def test_socket_path_gives_the_in_process_images(socket_run, tiny_models, calibr
         assert np.array_equal(a["entry/images/digital"][()], b["entry/images/digital"][()])
 
 
+def test_abort_stops_generate_inside_its_first_batch(tiny_models, calibration_file, bench, tmp_path):
+    """An abort requested as the run starts ends it during the first batch's products
+    (the frame hook), not after the batch: no step is recorded and the file says so."""
+    engine = RunEngine(progress=False)
+    engine.subscribe(lambda doc: engine.abort() if doc["kind"] == "start" else None)
+    out = tmp_path / "aborted.h5"
+    result = engine.run("generate", _params(tiny_models, calibration_file, "sim"), bench, out=out)
+    assert (result.status, result.steps) == ("aborted", 0)
+    with h5py.File(out, "r") as f:
+        assert f["entry"].attrs["status"] == "aborted"
+
+
 def test_psnr_in_file_matches_the_images(socket_run):
     from labctl.imaging import psnr
     with h5py.File(socket_run, "r") as f:

@@ -116,3 +116,24 @@ def test_split_columns_beat_offset_encoding_of_signed_x(wdm_bench, wdm_cal, rng)
     split = enob(be.matmul(w, x), w @ x)
     both = enob(be.engine.tile_product(w, x, True), w @ x)
     assert split > both + 0.2
+
+
+def test_abort_takes_effect_within_one_frame_of_a_long_product(wdm_bench, wdm_cal, rng):
+    """OpticalEngine.before_frame runs before every frame: RunContext.check_abort
+    there stops a many-tile product at the next frame, not at its end."""
+    from labctl.engine import RunAborted, RunContext
+    backend = SimBackend(wdm_bench, calibration=wdm_cal, averages=1)
+    engine = backend.engine
+    ctx = RunContext(wdm_bench, {}, seed=1)
+    start = engine.frames_run
+
+    def abort_after_two_frames():
+        if engine.frames_run - start == 2:
+            ctx.abort_requested.set()        # what RunEngine.abort() does from another thread
+        ctx.check_abort()
+
+    engine.before_frame = abort_after_two_frames
+    w, x = rng.uniform(0, 1, (32, 32)), rng.uniform(0, 1, (32, 4))      # 16 tiles of 8 x 8
+    with pytest.raises(RunAborted):
+        engine.matmul(w, x)
+    assert engine.frames_run - start == 2

@@ -9,7 +9,8 @@ What it adds to ``pymeasure.instruments.Instrument`` + ``SCPIMixin``:
 * :meth:`LabInstrument.values` is strict: a reply that does not parse raises
   :class:`~labctl.roles.InstrumentReplyError` instead of passing a string on;
 * optional error-queue check after every setting (``check_errors=True``): reads
-  ``:SYSTem:ERRor?`` until ``0`` (at most ``max_errors`` entries) and raises with
+  ``:SYSTem:ERRor?`` until ``0`` (at most ``max_errors`` entries; a model may
+  change the query, the end codes and what precedes the read) and raises with
   the instrument's own messages;
 * ``*OPC?`` completion with its own timeout (never a sleep);
 * IEEE 488.2 definite-length block write and block read (definite or ``#0``).
@@ -36,6 +37,8 @@ class LabInstrument(SCPIMixin, Instrument):
     block_terminated = True
     #: Error-queue query and the most entries read in one check.
     error_query = ":SYSTem:ERRor?"
+    #: Error-queue codes that mean "nothing (more) to report".
+    no_error_codes: tuple[int, ...] = (0,)
     max_errors = 64
 
     def __init__(self, adapter, name: str, timeout: float = 2.0, check_errors: bool = False, **kwargs):
@@ -131,6 +134,7 @@ class LabInstrument(SCPIMixin, Instrument):
     def error_queue(self) -> list[tuple[int, str]]:
         """Get and clear the error queue: [(code, message)], at most ``max_errors`` entries."""
         errors = []
+        self.prepare_error_read()
         for _ in range(self.max_errors):
             reply = self.ask(self.error_query).strip()
             code, _, message = reply.partition(",")
@@ -139,10 +143,14 @@ class LabInstrument(SCPIMixin, Instrument):
             except ValueError:
                 raise InstrumentReplyError(
                     f"{self.name}: unreadable error-queue entry {reply!r}") from None
-            if number == 0:
+            if number in self.no_error_codes:
                 break
             errors.append((number, message.strip().strip('"')))
         return errors
+
+    def prepare_error_read(self) -> None:
+        """Run before the queue is read (nothing for SCPI instruments; Tektronix
+        oscilloscopes need ``*ESR?`` first)."""
 
     def raise_errors(self) -> None:
         """Raise :class:`InstrumentError` with the instrument's messages if its queue holds errors."""

@@ -6,6 +6,10 @@ Commands: Tektronix MSO/DPO70000 Series Programmer Manual: ``HORizontal:MODE``,
 ``ACQuire:STOPAfter SEQuence`` + ``ACQuire:STATE RUN``, ``DATa:SOUrce``,
 ``DATa:ENCdg RIBinary``, ``WFMOutpre:BYT_Nr 1``, ``WFMOutpre:YMUlt?/YOFf?/YZEro?/XINcr?``,
 ``CURVe?``.  volts = (value - YOFf) * YMUlt + YZEro; ADC code = value + 128.
+Errors are read the manual's way ("Status and Events"): ``*ESR?``, then ``EVMsg?``
+until event 0 (queue empty) or 1 (new events pending ``*ESR?``); the
+instrument has no ``:SYSTem:ERRor?``.  ``HEADer OFF`` at connection makes
+replies bare values.
 Role adapter: :class:`DPO70000Scope` (labctl.roles.Oscilloscope).
 """
 from __future__ import annotations
@@ -67,8 +71,16 @@ class TektronixDPO70000(LabInstrument):
 
     channels = Instrument.MultiChannelCreator(DPO70000Channel, (1, 2, 3, 4), prefix="ch_")
 
+    error_query = "EVMsg?"
+    no_error_codes = (0, 1)     # 0: queue empty; 1: new events pending *ESR?
+
     def __init__(self, adapter, name: str = "Tektronix DPO70000", **kwargs):
         super().__init__(adapter, name, **kwargs)
+        self.write("HEADer OFF")     # replies without command headers
+
+    def prepare_error_read(self) -> None:
+        """``*ESR?`` summarises the queued events and makes ``EVMsg?`` return them."""
+        self.ask("*ESR?")
 
     horizontal_mode = Instrument.control(
         "HORizontal:MODE?", "HORizontal:MODE %s",

@@ -27,6 +27,7 @@ ERRORS = {
     -109: "Missing parameter",
     -113: "Undefined header",
     -200: "Execution error",
+    -221: "Settings conflict",
     -222: "Data out of range",
     -224: "Illegal parameter value",
     -350: "Queue overflow",
@@ -128,9 +129,14 @@ class SimInstrument:
         self._commands = [
             Command("*IDN", self._idn), Command("*RST", self._rst), Command("*CLS", self._cls),
             Command("*OPC", self._opc), Command("*WAI", lambda call: None),
-            Command("*ESR", lambda call: "0"),
-            Command(":SYSTem:ERRor[:NEXT]", self._next_error),
-        ] + self.commands()
+        ] + self.status_commands() + self.commands()
+
+    #: Substrings of the messages that read the error queue (error_flood spares them).
+    error_reads: tuple[bytes, ...] = (b"ERR",)
+
+    def status_commands(self) -> list[Command]:
+        """How the error queue is read: SCPI ``:SYSTem:ERRor?`` (models may replace it)."""
+        return [Command("*ESR", lambda call: "0"), Command(":SYSTem:ERRor[:NEXT]", self._next_error)]
 
     # --- to be provided by models ------------------------------------------------
     def initial_state(self) -> dict:
@@ -181,7 +187,7 @@ class SimInstrument:
                 reply.silent = True
             elif result is not None:
                 reply.text.append(str(result))
-        if self.faults.error_flood and b"ERR" not in line.upper():  # not on error-queue reads
+        if self.faults.error_flood and not any(r in line.upper() for r in self.error_reads):
             for _ in range(self.QUEUE_SIZE + 1):
                 self.push_error(-224, "fault mode error_flood")
         return reply

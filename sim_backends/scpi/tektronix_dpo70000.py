@@ -22,7 +22,23 @@ Command tree: Tektronix MSO/DPO70000 Series Programmer Manual:
 ``WFMOutpre:YMUlt?`` ``YOFf?`` ``YZEro?``   scaling
 ``WFMOutpre:XINcr?`` ``WFMOutpre:NR_Pt?``
 ``CURVe?``                                  the data as a definite-length block
+``HEADer OFF``                              replies without command headers (ON is
+                                            refused: this simulation never sends them)
+``*ESR?``                                   Standard Event Status Register; reading it
+                                            makes the queued events readable (below)
+``EVMsg?`` / ``EVENT?`` / ``ALLEv?``        next event as ``<code>,"<message>"`` / its
+                                            code / all of them
 =========================================  ===========================================
+
+Errors follow the manual's "Status and Events" chapter, not SCPI ``:SYSTem:ERRor?``
+(which this instrument does not have): an error sets its SESR bit (CME 32 for
+command errors, EXE 16 execution, DDE 8 device, QYE 4 query) and queues an event
+whose code is the SCPI code without its sign (113 "Undefined header", 222 "Data out
+of range", 350 "Queue overflow").  ``*ESR?`` returns and clears the SESR and makes
+the events queued so far available to ``EVMsg?``; events that ``*ESR?`` summarised
+but nobody read are dropped by the next ``*ESR?``.  With nothing available,
+``EVMsg?`` answers ``1,"No events to report - new events pending *ESR?"`` or
+``0,"No events to report - queue empty"``.
 
 Scaling (programmer manual, WFMOutpre:YMUlt): volts = (value - YOFf) * YMUlt + YZEro.
 Values are the ADC code minus mid-scale (value = code - 128); YMUlt = range / 2**8,
@@ -40,12 +56,69 @@ from sim_backends.scpi.scope import SimScope
 DIVISIONS = 10
 
 
+#: SESR bit of an error, by the hundreds of its code (IEEE 488.2 / programmer manual).
+SESR_BITS = {1: 32, 2: 16, 3: 8, 4: 4}
+NO_EVENTS = '0,"No events to report - queue empty"'
+PENDING = '1,"No events to report - new events pending *ESR?"'
+
+
 class TektronixDPO70000(SimScope):
     model = "tektronix_dpo70000"
     idn = "TEKTRONIX,DPO73304SX,C000001,CF:91.1CT FV:10.8.3 Build 3"
     n_channels = 4
     bits = 8
     default_sample_rate = 100e9
+    error_reads = (b"*ESR", b"EVM", b"EVENT", b"ALLEV")
+
+    # --- status and events (programmer manual, "Status and Events") ---------------
+    def status_commands(self) -> list[Command]:
+        self._sesr, self._available = 0, 0
+        return [Command("*ESR", self._esr), Command("EVMsg", self._evmsg),
+                Command("EVENT", self._event), Command("ALLEv", self._allev),
+                Command("HEADer", self._header)]
+
+    def push_error(self, code: int, message: str | None = None) -> None:
+        super().push_error(code, message)
+        self._sesr |= SESR_BITS.get(abs(code) // 100, 0)
+
+    def _cls(self, call: Call):
+        super()._cls(call)
+        self._sesr, self._available = 0, 0
+
+    def _esr(self, call: Call):
+        for _ in range(self._available):        # summarised before but never read: gone
+            self.errors.popleft()
+        value, self._sesr, self._available = self._sesr, 0, len(self.errors)
+        return str(value)
+
+    def _next_event(self) -> tuple[int, str] | None:
+        if not self._available:
+            return None
+        self._available -= 1
+        code, message = self.errors.popleft()
+        return abs(code), message
+
+    def _evmsg(self, call: Call):
+        event = self._next_event()
+        if event is None:
+            return PENDING if self.errors else NO_EVENTS
+        return f'{event[0]},"{event[1]}"'
+
+    def _event(self, call: Call):
+        event = self._next_event()
+        return str(event[0]) if event else ("1" if self.errors else "0")
+
+    def _allev(self, call: Call):
+        events = [e for e in iter(self._next_event, None)]
+        if not events:
+            return PENDING if self.errors else NO_EVENTS
+        return ",".join(f'{code},"{message}"' for code, message in events)
+
+    def _header(self, call: Call):
+        if call.query:
+            return "0"
+        if boolean(call.arg()):
+            raise SCPIError(-221, "the simulated DPO70000 answers without headers only")
 
     def initial_state(self) -> dict:
         state = super().initial_state()

@@ -109,6 +109,7 @@ def test_uxr_settings_and_digitize():
 def test_dpo70000_curve_download_and_scaling():
     values = np.array([-128, -1, 0, 127], dtype=np.int8)
     with expected_protocol(TektronixDPO70000, [
+            ("HEADer OFF", None),
             (f"DATa:SOUrce CH2;:DATa:ENCdg RIBinary;:DATa:STARt 1;:DATa:STOP {1 << 30};"
              ":WFMOutpre:BYT_Nr 1", None),
             ("WFMOutpre:YMUlt?;:WFMOutpre:YOFf?;:WFMOutpre:YZEro?;:WFMOutpre:XINcr?",
@@ -121,11 +122,21 @@ def test_dpo70000_curve_download_and_scaling():
 
 
 def test_dpo70000_full_scale_is_ten_divisions_and_single_sequence():
-    with expected_protocol(TektronixDPO70000, [("CH1:SCAle 0.05", None), ("CH1:SCAle?", "0.05"),
+    with expected_protocol(TektronixDPO70000, [("HEADer OFF", None), ("CH1:SCAle 0.05", None), ("CH1:SCAle?", "0.05"),
                                                ("ACQuire:STOPAfter SEQuence;:ACQuire:STATE RUN", None)]) as scope:
         scope.ch_1.full_scale = 0.5
         assert scope.ch_1.full_scale == pytest.approx(0.5)
         scope.single()
+
+
+def test_dpo70000_reads_errors_through_esr_and_the_event_queue():
+    """Programmer manual, Status and Events: *ESR? first, then EVMsg? until event 0 or 1."""
+    with expected_protocol(TektronixDPO70000, [
+            ("HEADer OFF", None), ("*ESR?", "48"),
+            ("EVMsg?", '222,"Data out of range"'), ("EVMsg?", '113,"Undefined header"'),
+            ("EVMsg?", '1,"No events to report - new events pending *ESR?"')]) as scope:
+        with pytest.raises(InstrumentError, match=r'222,"Data out of range"; 113,"Undefined header"'):
+            scope.raise_errors()
 
 
 # ------------------------------------------------------------------ lasers, meter, generic

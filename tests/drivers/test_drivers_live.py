@@ -75,6 +75,19 @@ def test_scope_settings_reach_the_instrument_state(every_model, name):
     assert st["channels"][4]["enabled"] is False and st["points"] == 1024
 
 
+@pytest.mark.parametrize("name", ["scope_k", "scope_t"])
+def test_instrument_errors_reach_the_driver_over_the_socket(every_model, name):
+    """SCPI :SYSTem:ERRor? on the UXR, *ESR? + EVMsg? on the DPO70000: same InstrumentError."""
+    from labctl.roles import InstrumentError
+    bench, servers = every_model
+    with instruments.connect(bench, name) as scope:
+        scope.instrument.write("NOT:A:COMMand 1")            # bypasses every validator on purpose
+        with pytest.raises(InstrumentError, match=r'113,"Undefined header; NOT:A:COMMand'):
+            scope.instrument.raise_errors()
+        assert scope.instrument.error_queue() == []         # the read emptied the queue
+    assert not servers.instruments[name].errors
+
+
 @pytest.mark.parametrize("name", ["laser_s", "laser_k"])
 def test_laser_in_si_units(every_model, name):
     bench, servers = every_model

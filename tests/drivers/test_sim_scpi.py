@@ -23,7 +23,10 @@ def test_short_and_long_forms_numeric_suffix_and_optional_nodes():
         assert not regex.match(header), header
 
 
-@pytest.mark.parametrize("model", sorted(SIM_MODELS))
+SCPI_ERROR_QUEUE = sorted(set(SIM_MODELS) - {"tektronix_dpo70000"})   # it has an event queue
+
+
+@pytest.mark.parametrize("model", SCPI_ERROR_QUEUE)
 def test_common_commands_of_every_model(model):
     inst = create("x", model)
     assert "," in ask(inst, "*IDN?")
@@ -34,6 +37,29 @@ def test_common_commands_of_every_model(model):
     inst.handle(b":NOT:A:COMMand 1")
     inst.handle(b"*CLS")
     assert ask(inst, ":SYST:ERR?") == '0,"No error"'
+
+
+def test_dpo70000_event_queue_follows_the_programmer_manual():
+    inst = create("scope", "tektronix_dpo70000")
+    assert ask(inst, "*IDN?").startswith("TEKTRONIX,")
+    assert ask(inst, "EVMsg?") == '0,"No events to report - queue empty"'
+    inst.handle(b"NOT:A:COMMand 1")                  # command error: CME, SESR bit 5
+    inst.handle(b"CH1:SCAle 9")                      # execution error: EXE, SESR bit 4
+    assert ask(inst, "EVMsg?") == '1,"No events to report - new events pending *ESR?"'
+    assert ask(inst, "*ESR?") == str(32 + 16)
+    assert ask(inst, "*ESR?") == "0"                 # reading clears the SESR ...
+    inst.handle(b"CH1:SCAle 9")
+    assert ask(inst, "*ESR?") == "16"                # ... and drops summarised, unread events
+    assert ask(inst, "EVMsg?").startswith('222,"Data out of range')
+    assert ask(inst, "EVMsg?") == '0,"No events to report - queue empty"'
+    inst.handle(b":SYSTem:ERRor?")                   # not a DPO70000 command
+    inst.handle(b"CH1:SCAle 9")
+    assert ask(inst, "*ESR?") == str(32 + 16)
+    events = ask(inst, "ALLEv?")
+    assert events.startswith('113,"Undefined header; :SYSTem:ERRor?"') and ',222,"Data out' in events
+    inst.handle(b"FOO")
+    inst.handle(b"*CLS")
+    assert (ask(inst, "*ESR?"), ask(inst, "EVENT?")) == ("0", "0")
 
 
 def test_error_codes_out_of_range_and_illegal_value():

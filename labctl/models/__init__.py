@@ -15,11 +15,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from labctl.models.backends import DigitalBackend, GaussianNoiseBackend, MatmulBackend, effective_bits
-from labctl.models.generative import Classifier, DiffusionModel, GenerativeModel, LatentDecoder
+from labctl.models.generative import (Classifier, DiffusionModel, GenerativeModel, LatentDecoder,
+                                     LatentDiffusionModel)
 from labctl.models.network import LayerInfo, ProductRecorder
 from labctl.models.weights import WEIGHTS_DIR, WeightsError, load_weights, read_manifest, shipped_models
 
-_KINDS = {"vae": LatentDecoder, "gan": LatentDecoder, "diffusion": DiffusionModel}
+_KINDS = {"vae": LatentDecoder, "gan": LatentDecoder, "diffusion": DiffusionModel,
+          "latent-diffusion": LatentDiffusionModel}
 
 #: Which shipped classifier judges each data set.
 CLASSIFIERS = {"fashion-mnist": "fashion-classifier", "digits": "digits-classifier"}
@@ -57,6 +59,6 @@ def load_classifier(dataset: str, directory: Path | None = None) -> Classifier:
 
 
 __all__ = ["available_models", "load_model", "load_classifier", "GenerativeModel", "LatentDecoder",
-           "DiffusionModel", "Classifier", "DigitalBackend", "GaussianNoiseBackend", "MatmulBackend",
+           "DiffusionModel", "LatentDiffusionModel", "Classifier", "DigitalBackend", "GaussianNoiseBackend", "MatmulBackend",
            "ProductRecorder", "LayerInfo", "effective_bits", "WeightsError", "UnknownModel",
            "WEIGHTS_DIR"]

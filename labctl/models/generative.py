@@ -135,6 +135,35 @@ class DiffusionModel(GenerativeModel):
         return x
 
 
+class LatentDiffusionModel(DiffusionModel):
+    """Latent diffusion: DDIM over a VAE's latent space, then the VAE decoder.
+
+    The denoiser (``architecture.layers``) works on latents scaled into [-1, 1];
+    the result is multiplied by ``latent_scale`` (per dimension) and decoded by
+    ``architecture.decoder_layers``.  Both networks' products go through the backend.
+    """
+
+    kind = "latent-diffusion"
+
+    def __init__(self, manifest: dict, arrays: dict[str, np.ndarray]):
+        super().__init__(manifest, arrays)
+        self.decoder = Network(manifest["architecture"]["decoder_layers"], arrays)
+        self.latent_scale = np.asarray(arrays["latent_scale"], dtype=np.float64)
+
+    @property
+    def layers(self) -> list[LayerInfo]:
+        return self.network.infos + self.decoder.infos
+
+    @property
+    def macs_per_image(self) -> int:
+        per_call = sum(i.macs_per_column for i in self.network.infos)
+        return len(self.steps) * per_call + sum(i.macs_per_column for i in self.decoder.infos)
+
+    def _generate(self, noise, backend, hook):
+        latent = super()._generate(noise, backend, hook) * self.latent_scale[:, None]
+        return self.decoder.forward(latent, backend, hook)
+
+
 class Classifier:
     """MLP classifier for quality metrics (always digital)."""
 

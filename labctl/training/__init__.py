@@ -24,15 +24,17 @@ class TrainingUnavailable(RuntimeError):
 def trainable_models() -> list[str]:
     """Names ``labctl train`` accepts (importable without torch)."""
     return ["fashion-classifier", "digits-classifier", "fashion-vae", "digits-vae",
-            "digits-gan", "fashion-gan", "digits-diffusion", "fashion-diffusion"]
+            "digits-gan", "fashion-gan", "digits-diffusion", "fashion-diffusion",
+            "fashion-latent-diffusion"]
 
 
 def train(name: str, epochs: int | None = None, seed: int = 0, out_dir: Path | None = None,
-          sizes: tuple[int, ...] | None = None) -> Path:
+          sizes: tuple[int, ...] | None = None, overrides: dict | None = None) -> Path:
     """Train model ``name`` and write its weights and manifest; returns the manifest path.
 
     ``epochs`` defaults to the recipe's; ``sizes`` overrides its hidden widths (tests
-    use tiny ones); ``out_dir`` defaults to the package's shipped weights directory.
+    use tiny ones); ``overrides`` replaces other recipe fields (e.g. ``{"vae_epochs": 1,
+    "dataset": "digits"}``); ``out_dir`` defaults to the package's shipped weights directory.
     Uses one CPU thread (the machine is shared) and is deterministic for a seed.
     """
     if name not in trainable_models():
@@ -50,6 +52,8 @@ def train(name: str, epochs: int | None = None, seed: int = 0, out_dir: Path | N
     recipe = RECIPES[name]
     if sizes is not None:
         recipe = replace(recipe, sizes=tuple(sizes))
+    if overrides:
+        recipe = replace(recipe, **overrides)
     epochs = recipe.epochs if epochs is None else int(epochs)
     try:
         data = load_dataset(recipe.dataset, "train")

@@ -98,3 +98,17 @@ def test_diffusion_calls_the_denoiser_once_per_step():
     assert all(s.calls == model.sampling_steps for s in recorder.layers.values())
     assert recorder.total_macs == 2 * model.macs_per_image
     assert all(b == float("inf") for b in recorder.effective_bits().values())
+
+
+def test_latent_diffusion_denoises_every_step_then_decodes_once():
+    model = load_model("fashion-latent-diffusion")
+    recorder = ProductRecorder()
+    images = model.sample(2, seed=0, hook=recorder)
+    assert images.shape == (2, 28, 28)
+    den = [i.name for i in model.network.infos]
+    dec = [i.name for i in model.decoder.infos]
+    assert list(recorder.layers) == den + dec
+    assert all(recorder.layers[n].calls == model.sampling_steps for n in den)
+    assert all(recorder.layers[n].calls == 1 for n in dec)
+    assert recorder.total_macs == 2 * model.macs_per_image
+

@@ -45,6 +45,20 @@ def test_tiny_diffusion_trains(tmp_path):
     assert model.sample(3, seed=0).shape == (3, 8, 8)
 
 
+def test_tiny_latent_diffusion_trains_both_stages(tmp_path):
+    """VAE, then a denoiser on its scaled latents; the manifest holds both networks."""
+    train("fashion-latent-diffusion", epochs=2, seed=0, out_dir=tmp_path, sizes=(16, 32),
+          overrides={"dataset": "digits", "vae_epochs": 2, "denoiser": (16,), "latent": 4})
+    manifest = json.loads((tmp_path / "fashion-latent-diffusion.json").read_text())
+    arch = manifest["architecture"]
+    assert [layer["name"] for layer in arch["decoder_layers"]] == ["dec1", "dec2", "dec3"]
+    assert arch["layers"][0]["in"] == arch["layers"][-1]["out"] == arch["latent_dim"] == 4
+    assert np.isfinite(manifest["training"]["final_mse"])
+    model = load_model("fashion-latent-diffusion", tmp_path)
+    assert model.latent_scale.shape == (4,) and (model.latent_scale > 0).all()
+    assert model.sample(3, seed=0).shape == (3, 8, 8)
+
+
 def test_cli_train_writes_weights(tmp_path, capsys):
     assert main(["train", "digits-vae", "--epochs", "1", "--out", str(tmp_path)]) == 0
     assert (tmp_path / "digits-vae.npz").exists()

@@ -59,6 +59,6 @@ def load_classifier(dataset: str, directory: Path | None = None) -> Classifier:
 
 
 __all__ = ["available_models", "load_model", "load_classifier", "GenerativeModel", "LatentDecoder",
-           "DiffusionModel", "LatentDiffusionModel", "Classifier", "DigitalBackend", "GaussianNoiseBackend", "MatmulBackend",
-           "ProductRecorder", "LayerInfo", "effective_bits", "WeightsError", "UnknownModel",
+           "DiffusionModel", "LatentDiffusionModel", "Classifier", "DigitalBackend",
+           "GaussianNoiseBackend", "MatmulBackend", "ProductRecorder", "LayerInfo", "effective_bits", "WeightsError", "UnknownModel",
            "WEIGHTS_DIR"]

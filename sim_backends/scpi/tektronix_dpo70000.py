@@ -70,9 +70,13 @@ class TektronixDPO70000(SimScope):
     default_sample_rate = 100e9
     error_reads = (b"*ESR", b"EVM", b"EVENT", b"ALLEV")
 
+    def __init__(self, *args, **kwargs):
+        self._sesr = 0          # Standard Event Status Register bits since the last *ESR?
+        self._available = 0     # queued events that the last *ESR? made readable
+        super().__init__(*args, **kwargs)
+
     # --- status and events (programmer manual, "Status and Events") ---------------
     def status_commands(self) -> list[Command]:
-        self._sesr, self._available = 0, 0
         return [Command("*ESR", self._esr), Command("EVMsg", self._evmsg),
                 Command("EVENT", self._event), Command("ALLEv", self._allev),
                 Command("HEADer", self._header)]
@@ -86,32 +90,34 @@ class TektronixDPO70000(SimScope):
         self._sesr, self._available = 0, 0
 
     def _esr(self, call: Call):
-        for _ in range(self._available):        # summarised before but never read: gone
+        for _ in range(min(self._available, len(self.errors))):   # summarised, never read: gone
             self.errors.popleft()
         value, self._sesr, self._available = self._sesr, 0, len(self.errors)
         return str(value)
 
     def _next_event(self) -> tuple[int, str] | None:
-        if not self._available:
+        if not (self._available and self.errors):
             return None
         self._available -= 1
         code, message = self.errors.popleft()
         return abs(code), message
 
+    def _nothing(self) -> str:
+        """The reply when no event is readable: new ones pending *ESR?, or none at all."""
+        return PENDING if self.errors else NO_EVENTS
+
     def _evmsg(self, call: Call):
         event = self._next_event()
-        if event is None:
-            return PENDING if self.errors else NO_EVENTS
-        return f'{event[0]},"{event[1]}"'
+        return f'{event[0]},"{event[1]}"' if event else self._nothing()
 
     def _event(self, call: Call):
         event = self._next_event()
-        return str(event[0]) if event else ("1" if self.errors else "0")
+        return str(event[0]) if event else self._nothing().split(",")[0]
 
     def _allev(self, call: Call):
-        events = [e for e in iter(self._next_event, None)]
+        events = list(iter(self._next_event, None))
         if not events:
-            return PENDING if self.errors else NO_EVENTS
+            return self._nothing()
         return ",".join(f'{code},"{message}"' for code, message in events)
 
     def _header(self, call: Call):

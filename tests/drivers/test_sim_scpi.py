@@ -58,6 +58,10 @@ def test_dpo70000_event_queue_follows_the_programmer_manual():
     events = ask(inst, "ALLEv?")
     assert events.startswith('113,"Undefined header; :SYSTem:ERRor?"') and ',222,"Data out' in events
     inst.handle(b"FOO")
+    assert ask(inst, "*ESR?") == "32"
+    inst.errors.clear()                              # a queue emptied behind the interpreter's back
+    assert ask(inst, "*ESR?") == "0" and ask(inst, "EVMsg?").startswith("0,")
+    inst.handle(b"FOO")
     inst.handle(b"*CLS")
     assert (ask(inst, "*ESR?"), ask(inst, "EVENT?")) == ("0", "0")
 

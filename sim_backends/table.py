@@ -61,11 +61,12 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, fields, replace
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import scipy.fft as sfft
 
+from sim_backends import schemes
 from sim_backends.physics import filters, quantiser, units
 from sim_backends.physics.adc import ADC
 from sim_backends.physics.awgr import AWGR
@@ -79,6 +80,12 @@ from sim_backends.physics.streams import Streams
 #: Oversampling of the periodic signal before the scope samples it (linear
 #: interpolation between Fourier-interpolated points).
 _SCOPE_UPSAMPLE = 4
+#: The receiver's noise-shaping rows (ASE beat, per-laser RIN currents) are
+#: sampled without oversampling: they only scale noise variances.
+_NOISE_UPSAMPLE = 1
+
+#: One state mapping per frame: instrument name -> state dict (or instrument).
+Frames = Sequence[Mapping[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -124,12 +131,22 @@ class OpticalTable:
     ``.topology``, ``.instruments`` and ``.seed``), ``instruments_state``:
     name -> state dict (or simulated instrument with ``.state``), ``seed``
     (default ``bench.seed``), ``noise``: :class:`NoiseSwitches`.
+
+    Frames. Every computation runs on a batch of frames (a leading frames
+    axis): ``frames`` is a list of state mappings, one per frame, and ``acqs``
+    their acquisition indices. A frame's numbers depend only on its own state
+    and acquisition index (its noise comes from its own streams; the batched
+    operations are row-wise FFTs and element-wise arithmetic), so a frame's
+    codes do not depend on how frames are batched. :meth:`acquire` is the
+    batch of one frame that a simulated scope asks for; :meth:`acquire_frames`
+    the in-process path's many frames at once.
     """
 
     def __init__(self, bench, instruments_state: Mapping[str, Any], seed: int | None = None,
                  noise: NoiseSwitches | None = None):
         self.bench = bench
         self.topology = bench.topology
+        self.scheme = schemes.for_topology(self.topology)
         self.instruments = instruments_state
         self.seed = int(bench.seed if seed is None else seed)
         self.streams = Streams(self.seed)
@@ -138,6 +155,7 @@ class OpticalTable:
         self.noise = noise or NoiseSwitches()
         self.acquisitions: dict[str, int] = {}
         self._cache: tuple | None = None
+        self._static: dict = {}
         #: simulate scope averaging with N independent records (else the Gaussian shortcut)
         self.exact_average = False
         self._devices_fixed()
@@ -153,7 +171,8 @@ class OpticalTable:
             for ch in e.bias_channels:
                 self.bias_offset[(e.name, ch)] = float(rng.normal(0, dev.mzm.bias_spread_v))
             rng = self.device_streams.rng("device", "comb", e.name)
-            db = rng.uniform(-dev.laser.comb_flatness_db, dev.laser.comb_flatness_db, topo.centre.wavelengths)
+            db = rng.uniform(-dev.laser.comb_flatness_db, dev.laser.comb_flatness_db,
+                             topo.centre.wavelengths)
             self.comb_flat[e.name] = units.db_to_lin(db)
         n = topo.centre.ports
         lo, hi = dev.ring.fab_offset_nm
@@ -164,14 +183,20 @@ class OpticalTable:
             rng = self.device_streams.rng("device", "bias_lock", e.name)
             for ch in e.bias_channels:
                 self.lock_error[(e.name, ch)] = float(rng.normal(0, dev.mzm.lock_error_v))
-        for i, lane in enumerate(topo.centre.lanes):
+        for i, lane in enumerate(getattr(topo.centre, "lanes", None) or ()):
             rng = self.device_streams.rng("device", "weight_mzm", i)
             self.lock_error[("centre", lane.weight_channel)] = float(rng.normal(0, dev.mzm.lock_error_v))
 
+    def _memo(self, key, make):
+        """Static quantity (transfer functions, sample positions, ...) computed once per key."""
+        if key not in self._static:
+            self._static[key] = make()
+        return self._static[key]
+
     # ------------------------------------------------------------ grid and lines
-    def line_frequencies(self, edge) -> np.ndarray:
+    def line_frequencies(self, edge, states: Mapping | None = None) -> np.ndarray:
         """Comb line frequencies (Hz) of an edge node: seed frequency + (k - (N-1)/2) spacing."""
-        laser = _state(self.instruments[edge.laser])
+        laser = _state((states or self.instruments)[edge.laser])
         f0 = float(units.wavelength_to_frequency(laser.get("wavelength", 1550.12e-9)))
         n = self.topology.centre.wavelengths
         return f0 + (np.arange(n) - (n - 1) / 2) * self.topology.centre.comb_spacing_hz
@@ -182,11 +207,12 @@ class OpticalTable:
         f = c.grid_centre_hz + (np.arange(c.wavelengths) - (c.wavelengths - 1) / 2) * c.comb_spacing_hz
         return units.frequency_to_wavelength(f)
 
-    def _period(self) -> tuple[float, int]:
+    def _period(self, states: Mapping | None = None) -> tuple[float, int]:
         """(period T in s, grid points N) from the running AWGs."""
+        states = states or self.instruments
         best = None
-        for name in self._awg_names():
-            st = _state(self.instruments[name])
+        for name in self.scheme.awgs(self.topology):
+            st = _state(states[name])
             lengths = [len(_chan(st, ch).get("codes", ())) for ch in st.get("channels", {})]
             lengths = [n for n in lengths if n]
             if not lengths:
@@ -199,52 +225,74 @@ class OpticalTable:
             raise RuntimeError("no AWG holds a waveform: nothing to acquire")
         return best
 
-    def _awg_names(self) -> list[str]:
-        topo = self.topology
-        names = [e.awg for e in topo.edges]
-        if topo.scheme == "time" and topo.centre.weight_awg:
-            names.append(topo.centre.weight_awg)
-        return names
-
     # ------------------------------------------------------------ electrical drive
     def _awg_model(self, name: str) -> str:
         inst = self.bench.instruments.get(name)
         return getattr(inst, "model", "") if inst is not None else ""
 
-    def drive(self, awg: str, ch: int, period: float, n: int, acq: int, avg=(1, None)) -> np.ndarray:
-        """AWG channel output on the simulation grid (V at the AWG output):
-        DAC levels (+ENOB noise) -> ZOH x analogue bandwidth, resampled onto the
-        n-point grid of one period by zero-padding the spectrum (exact for a
-        periodic band-limited signal). A stopped AWG or a channel with output off
-        gives its offset voltage (0 V when off). ``avg`` = (N, draw): scope
-        averaging of N records; draw None is the Gaussian-equivalent shortcut
-        (noise std / sqrt(N)), an integer one of N exact draws."""
-        st = _state(self.instruments[awg])
-        c = _chan(st, ch)
-        codes = np.asarray(c.get("codes", ()))
-        if not st.get("running", True) or not c.get("output", True) or codes.size == 0:
-            return np.zeros(n)
+    def _dac(self, awg: str, st: Mapping, c: Mapping) -> DAC:
         dev = self.topology.devices.dac
         model = self._awg_model(awg)
-        dac = DAC(bits=int(st.get("bits", 8)), sample_rate=float(st["sample_rate"]),
-                  vpp=float(c.get("vpp", 0.5)), offset=float(c.get("offset", 0.0)),
-                  bandwidth=dev.bandwidth_hz.get(model, dev.default_bandwidth_hz),
-                  enob=dev.enob.get(model, dev.default_enob), noise=self.noise.dac)
-        v = dac.levels(codes)
-        if self.noise.dac and dac.noise_sigma() > 0:
-            v = v + self._rng(avg, "dac", awg, ch, acq).standard_normal(v.shape) * (dac.noise_sigma() * _avg_scale(avg))
-        reps = period * dac.sample_rate / v.size  # a shorter waveform repeats within the period
-        if abs(reps - round(reps)) > 1e-6 * reps or round(reps) < 1:
-            raise RuntimeError(f"{awg} ch{ch}: waveform period {v.size / dac.sample_rate:.4g} s does not "
-                               f"divide the bench period {period:.4g} s")
-        v = np.tile(v, int(round(reps)))
-        m = v.size
-        spec = sfft.rfft(v) * dac.response(sfft.rfftfreq(m, 1 / dac.sample_rate))
-        spec *= filters.gaussian(sfft.rfftfreq(m, 1 / dac.sample_rate), self.topology.devices.mzm.bandwidth_hz)
-        out = np.zeros(n // 2 + 1, complex)
-        k = min(out.size, spec.size)
-        out[:k] = spec[:k]
-        return sfft.irfft(out, n=n) * (n / m)
+        key = ("dac", awg, int(st.get("bits", 8)), float(st["sample_rate"]),
+               float(c.get("vpp", 0.5)), float(c.get("offset", 0.0)))
+        return self._memo(key, lambda: DAC(
+            bits=key[2], sample_rate=key[3], vpp=key[4], offset=key[5],
+            bandwidth=dev.bandwidth_hz.get(model, dev.default_bandwidth_hz),
+            enob=dev.enob.get(model, dev.default_enob), noise=self.noise.dac))
+
+    def _drive_response(self, dac: DAC, m: int) -> np.ndarray:
+        """DAC (ZOH x bandwidth) x modulator-bandwidth response on the m-point rfft grid."""
+        def make():
+            f = sfft.rfftfreq(m, 1 / dac.sample_rate)
+            return dac.response(f) * filters.gaussian(f, self.topology.devices.mzm.bandwidth_hz)
+        return self._memo(("drive_h", dac, m), make)
+
+    def drive(self, awg: str, ch: int, period: float, n: int, acq: int, avg=(1, None)) -> np.ndarray:
+        """AWG channel output on the simulation grid (V) for the current
+        state: :meth:`drives` of one frame."""
+        return self.drives(awg, ch, period, n, [self.instruments], [acq], avg)[0]
+
+    def drives(self, awg: str, ch: int, period: float, n: int, frames: Frames, acqs,
+               avg=(1, None)) -> np.ndarray:
+        """AWG channel output on the simulation grid (V at the AWG output),
+        [frames, n]: DAC levels (+ENOB noise) -> ZOH x analogue bandwidth,
+        resampled onto the n-point grid of one period by zero-padding the
+        spectrum (exact for a periodic band-limited signal). A stopped AWG or a
+        channel with output off gives 0 V. ``avg`` = (N, draw): scope averaging
+        of N records; draw None is the Gaussian-equivalent shortcut (noise
+        std / sqrt(N)), an integer one of N exact draws."""
+        out = np.zeros((len(frames), n))
+        rows, levels, dacs = [], [], []
+        for f, states in enumerate(frames):
+            st = _state(states[awg])
+            c = _chan(st, ch)
+            codes = np.asarray(c.get("codes", ()))
+            if not st.get("running", True) or not c.get("output", True) or codes.size == 0:
+                continue
+            dac = self._dac(awg, st, c)
+            v = dac.levels(codes)
+            if self.noise.dac and dac.noise_sigma() > 0:
+                z = self._rng(avg, "dac", awg, ch, acqs[f]).standard_normal(v.shape)
+                v = v + z * (dac.noise_sigma() * _avg_scale(avg))
+            reps = period * dac.sample_rate / v.size  # a shorter waveform repeats within the period
+            if abs(reps - round(reps)) > 1e-6 * reps or round(reps) < 1:
+                raise RuntimeError(f"{awg} ch{ch}: waveform period {v.size / dac.sample_rate:.4g} s "
+                                   f"does not divide the bench period {period:.4g} s")
+            rows.append(f)
+            levels.append(np.tile(v, int(round(reps))))
+            dacs.append(dac)
+        for dac in dict.fromkeys(dacs):  # one FFT per group of frames with the same DAC set-up
+            idx = [i for i, d in enumerate(dacs) if d == dac]
+            if len({levels[i].size for i in idx}) != 1:
+                raise RuntimeError(f"{awg} ch{ch}: frames of one batch must have equal lengths")
+            v = np.stack([levels[i] for i in idx])
+            m = v.shape[-1]
+            spec = sfft.rfft(v, axis=-1) * self._drive_response(dac, m)
+            full = np.zeros((len(idx), n // 2 + 1), complex)
+            k = min(full.shape[-1], spec.shape[-1])
+            full[:, :k] = spec[:, :k]
+            out[[rows[i] for i in idx]] = sfft.irfft(full, n=n, axis=-1) * (n / m)
+        return out
 
     def _rng(self, avg, *key) -> np.random.Generator:
         """Noise stream ``key``; the exact average's draw i gets its own stream."""
@@ -259,23 +307,23 @@ class OpticalTable:
         return MZM(v_pi=d.v_pi, v_bias=vb, extinction_ratio_db=d.extinction_ratio_db,
                    insertion_loss_db=d.insertion_loss_db)
 
-    def edge_mzm(self, edge, i: int) -> MZM:
+    def edge_mzm(self, edge, i: int, states: Mapping | None = None) -> MZM:
         """The modulator of port index i of an edge node, biased per its controller."""
-        st = _chan(_state(self.instruments[edge.bias]), edge.bias_channels[i])
+        st = _chan(_state((states or self.instruments)[edge.bias]), edge.bias_channels[i])
         key = (edge.name, edge.bias_channels[i])
         return self._mzm(st.get("mode", "quadrature"), float(st.get("voltage", 0.0)),
                          self.bias_offset[key], self.lock_error[key])
 
     # ------------------------------------------------------------ fibre, amplifier
-    def _laser_power(self, name: str) -> float:
-        st = _state(self.instruments[name])
+    def _laser_power(self, name: str, states: Mapping | None = None) -> float:
+        st = _state((states or self.instruments)[name])
         return float(st.get("power", 0.0)) if st.get("output", True) else 0.0
 
-    def _edfa_gain(self, edge, p_in: float) -> float:
+    def _edfa_gain(self, edge, p_in: float, states: Mapping | None = None) -> float:
         """Linear gain of the edge's amplifier (per port fibre) for mean input power p_in (W)."""
         if edge.amplifier is None:
             return 1.0
-        st = _state(self.instruments[edge.amplifier])
+        st = _state((states or self.instruments)[edge.amplifier])
         if not st.get("output", True):
             return 0.0
         if st.get("mode", "gain") == "power":
@@ -301,6 +349,54 @@ class OpticalTable:
         return float(EDFA(noise_figure_db=self.topology.devices.edfa.noise_figure_db)
                      .ase_psd(gain, wavelength))
 
+    def port_waveforms(self, edge, i: int, period: float, n: int, frames: Frames, acqs,
+                       avg=(1, None)) -> tuple[np.ndarray, float]:
+        """Compensated fibre (``dcm_ratio`` = 1): the fibre is a pure loss and
+        delay, applied once to the port's power transmission. Returns
+        (t [frames, n]: modulator power transmission delayed to the centre
+        input, loss: the span + DCM power loss), so that the power of comb
+        line k at the centre input is P_k * loss * t (W)."""
+        fs = n / period
+        v = self.drives(edge.awg, edge.awg_channels[i], period, n, frames, acqs, avg)
+        g = self.topology.devices.mzm.driver_gain
+        t = np.stack([self.edge_mzm(edge, i, st).power_transfer(g * v[f])
+                      for f, st in enumerate(frames)])
+        def make():
+            f = sfft.rfftfreq(n, 1 / fs)
+            h = self._fibre_transfer(edge, f, np.atleast_1d(1550e-9))[0]
+            return h / abs(h[0]), abs(h[0]) ** 2
+        h, loss = self._memo(("fibre_delay", edge.name, n, period), make)
+        return sfft.irfft(sfft.rfft(t, axis=-1) * h, n=n, axis=-1), loss
+
+    def port_fields_power(self, edge, i: int, wavelengths, line_power, period: float, n: int,
+                          frames: Frames, acqs, avg=(1, None)) -> np.ndarray:
+        """Residual dispersion: the fields of every line are propagated
+        (physics.fibre transfer); -> power [frames, lines, n] (W) at the centre input."""
+        fs = n / period
+        v = self.drives(edge.awg, edge.awg_channels[i], period, n, frames, acqs, avg)
+        g = self.topology.devices.mzm.driver_gain
+        f = sfft.fftfreq(n, 1 / fs)
+        lam = np.atleast_1d(wavelengths)
+        h = self._memo(("fibre", edge.name, n, period, lam.tobytes()),
+                       lambda: self._fibre_transfer(edge, f, lam))
+        lp = np.asarray(line_power)
+        e = np.stack([np.sqrt(lp)[:, None] * self.edge_mzm(edge, i, st).field_transfer(g * v[k])[None, :]
+                      for k, st in enumerate(frames)])
+        return np.abs(sfft.ifft(sfft.fft(e, axis=-1) * h, axis=-1)) ** 2
+
+    def _edge_powers(self, edge, i: int, wavelengths, line_power, period, n, acq,
+                     fields: bool = False, avg=(1, None)) -> np.ndarray:
+        """Optical power [lines, n] (W) of port index i of an edge at the centre
+        input, before the EDFA, for the current state (one frame). With residual
+        dispersion (or ``fields``) the fields of every line are propagated; with
+        full compensation the power waveform is delayed once (exact, and cheaper)."""
+        frames, acqs = [self.instruments], [acq]
+        if edge.dcm_ratio == 1.0 and not fields:
+            t, loss = self.port_waveforms(edge, i, period, n, frames, acqs, avg)
+            return np.asarray(line_power)[:, None] * loss * t[0][None, :]
+        return self.port_fields_power(edge, i, wavelengths, line_power, period, n, frames, acqs,
+                                      avg)[0]
+
     # ------------------------------------------------------------ centre
     def ring(self, p: int, k: int) -> MicroRing:
         d = self.topology.devices.ring
@@ -309,13 +405,13 @@ class OpticalTable:
                          round_trip_loss_db=d.round_trip_loss_db, tuning=d.tuning_nm_per_mw * 1e-6,
                          heater_resistance=d.heater_resistance_ohm)
 
-    def heater_powers(self) -> np.ndarray:
+    def heater_powers(self, states: Mapping | None = None) -> np.ndarray:
         """Effective heater power per ring [p, k] (W): P = I^2 R (or V^2/R when
         only a voltage is set), plus thermal crosstalk from the neighbouring
         rings of the same port bank."""
         c = self.topology.centre
         d = self.topology.devices.ring
-        st = _state(self.instruments[c.rings.heaters])
+        st = _state((states or self.instruments)[c.rings.heaters])
         n, nw = c.ports, c.wavelengths
         p = np.zeros((n, nw))
         for i in range(n):
@@ -332,19 +428,28 @@ class OpticalTable:
             p = eff
         return p
 
-    def ring_power_transmission(self, p: int, wavelengths) -> np.ndarray:
-        """|through|^2 of port p's ring bank at each comb line [k]; without
-        ``crosstalk`` each line only sees its own ring."""
-        hp = self.heater_powers()
+    def ring_transmissions(self, wavelengths, states: Mapping | None = None) -> np.ndarray:
+        """|through|^2 of every port's ring bank at each comb line [p, k]:
+        the product over the bank's rings k' of the all-pass response
+        |t(lambda_k; resonance_pk' + tuning P_pk')|^2 (MicroRing.through);
+        without ``crosstalk`` each line only sees its own ring."""
+        hp = self.heater_powers(states)
         lam = np.atleast_1d(wavelengths)
-        out = np.ones(lam.size)
-        for k in range(lam.size):
-            ring = self.ring(p, k)
-            if self.noise.crosstalk:
-                out *= np.abs(ring.through(lam, hp[p, k])) ** 2
-            else:
-                out[k] *= np.abs(ring.through(lam[k], hp[p, k])) ** 2
-        return out
+        c = self.topology.centre
+        rings = self._memo(("rings",), lambda: [[self.ring(p, k) for k in range(c.wavelengths)]
+                                                for p in range(c.ports)])
+        r0 = rings[0][0]
+        res = np.array([[ring.resonance for ring in row] for row in rings])      # [p, k']
+        phase = 2 * np.pi * ((res + r0.tuning * hp)[:, :, None] - lam[None, None, :]) / r0.fsr
+        e = np.exp(1j * phase)                                                    # [p, k', k]
+        t2 = np.abs((r0.r * r0.a * e - r0.r) / (1 - r0.r * r0.r * r0.a * e)) ** 2
+        if self.noise.crosstalk:
+            return np.prod(t2, axis=1)
+        return np.einsum("pkk->pk", t2)
+
+    def ring_power_transmission(self, p: int, wavelengths) -> np.ndarray:
+        """|through|^2 of port p's ring bank at each comb line [k] (current state)."""
+        return self.ring_transmissions(wavelengths)[p]
 
     def awgr(self) -> AWGR:
         c = self.topology.centre
@@ -355,115 +460,32 @@ class OpticalTable:
                     adjacent_xt_db=c.awgr.adjacent_crosstalk_db,
                     nonadjacent_xt_db=c.awgr.nonadjacent_crosstalk_db, crosstalk=self.noise.crosstalk)
 
+    def awgr_matrix(self, wavelengths) -> np.ndarray:
+        """AWGR power matrix T[p, q, k] at the comb lines (cached per wavelength set)."""
+        lam = np.atleast_1d(wavelengths)
+        return self._memo(("awgr", lam.tobytes()), lambda: self.awgr().power_matrix(lam))
+
     # ------------------------------------------------------------ optical powers at the PDs
     def detected(self, acq: int, avg=(1, None)) -> dict:
-        """Noise-free optical powers at every photodiode over one period, with
-        what the noise model needs. Returns dict with ``period``, ``n``,
-        ``power`` [outputs, n] (W), ``by_laser`` {laser: [outputs, n]} (W),
-        ``ase_beat`` [outputs, n] (W^2/Hz: sum P_s S_ase at the PD),
-        ``ase_psd`` [outputs] (W/Hz per pol at the PD), ``taps`` {edge: W}."""
-        period, n = self._period()
-        if self.topology.scheme == "wdm":
-            return self._detected_wdm(period, n, acq, avg)
-        return self._detected_time(period, n, acq, avg)
+        """Noise-free optical powers at every photodiode over one period (one
+        frame: the current state), with what the noise model needs. Returns
+        dict with ``period``, ``n``, ``fs``, ``power`` [outputs, n] (W),
+        ``by_laser`` {laser: [outputs, n]} (W), ``ase_beat`` [outputs, n]
+        (W^2/Hz: sum P_s S_ase at the PD), ``ase_psd`` [outputs] (W/Hz per pol
+        at the PD), ``taps`` {edge: W}, ``outputs`` [(scope, ch)] and
+        ``optical_bandwidth`` (Hz). :meth:`detected_frames` gives the same
+        with a leading frames axis."""
+        det = self.detected_frames([self.instruments], [acq], avg)
+        return _frame_of(det, 0)
 
-    def _edge_powers(self, edge, i: int, wavelengths, line_power, period, n, acq,
-                     fields: bool = False, avg=(1, None)) -> np.ndarray:
-        """Optical power [lines, n] (W) of port index i of an edge at the centre
-        input, before the EDFA. With residual dispersion the fields of every line
-        are propagated (physics.fibre transfer); with full compensation
-        (``dcm_ratio`` = 1) the fibre is a pure loss and delay, applied once to
-        the port's power waveform (exact, and 8x cheaper)."""
-        fs = n / period
-        v = self.drive(edge.awg, edge.awg_channels[i], period, n, acq, avg)
-        g = self.topology.devices.mzm.driver_gain
-        mzm = self.edge_mzm(edge, i)
-        if edge.dcm_ratio == 1.0 and not fields:
-            f = sfft.rfftfreq(n, 1 / fs)
-            h = self._fibre_transfer(edge, f, np.atleast_1d(wavelengths)[:1])[0]
-            loss = abs(h[0]) ** 2
-            t = sfft.irfft(sfft.rfft(mzm.power_transfer(g * v)) * (h / abs(h[0])), n=n)
-            return np.asarray(line_power)[:, None] * loss * t[None, :]
-        e = np.sqrt(line_power)[:, None] * mzm.field_transfer(g * v)[None, :]
-        f = sfft.fftfreq(n, 1 / fs)
-        h = self._fibre_transfer(edge, f, wavelengths)
-        return np.abs(sfft.ifft(sfft.fft(e, axis=-1) * h, axis=-1)) ** 2
-
-    def _detected_wdm(self, period, n, acq, avg=(1, None)):
-        topo = self.topology
-        c, dev = topo.centre, topo.devices
-        nq = c.ports
-        fs = n / period
-        awgr = self.awgr()
-        power = np.zeros((nq, n))
-        by_laser = {}
-        ase_beat = np.zeros((nq, n))
-        ase_psd = np.zeros(nq)
-        taps = {}
-        for edge in topo.edges:
-            freqs = self.line_frequencies(edge)
-            lam = units.frequency_to_wavelength(freqs)
-            t_awgr = awgr.power_matrix(lam)  # [p, q, k]
-            p_seed = self._laser_power(edge.laser)
-            lines = (p_seed * units.db_to_lin(dev.laser.comb_line_efficiency_db)
-                     * self.comb_flat[edge.name] / len(edge.ports))
-            contrib = np.zeros((nq, n))
-            tap = 0.0
-            for i, port in enumerate(edge.ports):
-                pw = self._edge_powers(edge, i, lam, lines, period, n, acq, avg=avg)  # [k, n]
-                gain = self._edfa_gain(edge, float(pw.sum(axis=0).mean()))
-                pw = pw * gain
-                tap += float(pw.sum(axis=0).mean())
-                loss_after = self.ring_power_transmission(port, lam)  # [k]
-                w = t_awgr[port] * loss_after[None, :]  # [q, k]
-                contrib += w @ pw
-                if self.noise.ase:
-                    s = self._ase_psd(edge, gain, float(lam.mean()))
-                    ase_beat += ((w * w) @ pw) * s  # P_s,PD * S_PD summed over lines
-                    ase_psd += w.sum(axis=1) * s
-            taps[edge.name] = tap
-            by_laser[edge.laser] = by_laser.get(edge.laser, 0) + contrib
-            power += contrib
-        outputs = [(pd.scope, pd.channel) for pd in c.photodiodes]
-        return dict(period=period, n=n, fs=fs, power=power, by_laser=by_laser, ase_beat=ase_beat,
-                    ase_psd=ase_psd, taps=taps, outputs=outputs,
-                    optical_bandwidth=c.awgr.passband_3db_hz)
-
-    def _detected_time(self, period, n, acq, avg=(1, None)):
-        topo = self.topology
-        c, dev = topo.centre, topo.devices
-        fs = n / period
-        lanes = c.lanes
-        power = np.zeros((len(lanes), n))
-        by_laser = {}
-        ase_beat = np.zeros((len(lanes), n))
-        ase_psd = np.zeros(len(lanes))
-        taps = {}
-        g = dev.mzm.driver_gain
-        for j, lane in enumerate(lanes):
-            edge = topo.edge(lane.edge)
-            laser = _state(self.instruments[edge.laser])
-            lam = np.array([laser.get("wavelength", 1550.12e-9)])
-            p_seed = np.array([self._laser_power(edge.laser)])
-            pw = self._edge_powers(edge, lane.port, lam, p_seed, period, n, acq, avg=avg)[0]
-            gain = self._edfa_gain(edge, float(pw.mean()))
-            taps[edge.name] = taps.get(edge.name, 0.0) + float(pw.mean() * gain)
-            vw = self.drive(c.weight_awg, lane.weight_channel, period, n, acq, avg)
-            if lane.weight_bias_voltage is None:
-                mzm = self._mzm("quadrature", 0.0, 0.0, self.lock_error[("centre", lane.weight_channel)])
-            else:
-                mzm = self._mzm("manual", lane.weight_bias_voltage, 0.0, 0.0)
-            t = mzm.power_transfer(g * vw)
-            out = pw * gain * t
-            power[j] = out
-            by_laser.setdefault(edge.laser, np.zeros((len(lanes), n)))[j] += out
-            if self.noise.ase:
-                s = self._ase_psd(edge, gain, float(lam[0]))
-                ase_beat[j] = out * s * t
-                ase_psd[j] = s * float(t.mean())
-        outputs = [(lane.photodiode.scope, lane.photodiode.channel) for lane in lanes]
-        return dict(period=period, n=n, fs=fs, power=power, by_laser=by_laser, ase_beat=ase_beat,
-                    ase_psd=ase_psd, taps=taps, outputs=outputs, optical_bandwidth=fs / 2)
+    def detected_frames(self, frames: Frames, acqs, avg=(1, None)) -> dict:
+        """:meth:`detected` for a batch of frames (arrays [frames, ...],
+        ``taps`` a list of dicts); every frame must have the same period."""
+        period, n = self._period(frames[0])
+        for st in frames[1:]:
+            if self._period(st) != (period, n):
+                raise RuntimeError("frames of one batch must have the same AWG period")
+        return self.scheme.detect(self, frames, period, n, acqs, avg)
 
     # ------------------------------------------------------------ acquisition
     def _fingerprint(self) -> str:
@@ -478,8 +500,12 @@ class OpticalTable:
     def _detected_cached(self, acq: int, avg=(1, None)) -> dict:
         key = (acq, avg, self._fingerprint(), self.noise)
         if self._cache is None or self._cache[0] != key:
-            self._cache = (key, self.detected(acq, avg))
+            self._cache = (key, self.detected_frames([self.instruments], [acq], avg))
         return self._cache[1]
+
+    @staticmethod
+    def _averages(st: Mapping) -> int:
+        return max(1, int(st.get("average_count", 1))) if st.get("averaging", False) else 1
 
     def acquire(self, scope_name: str) -> dict[int, np.ndarray]:
         """One acquisition of ``scope_name``: {channel: uint16 codes} for every
@@ -498,31 +524,81 @@ class OpticalTable:
         acq = self.acquisitions.get(scope_name, 0)
         self.acquisitions[scope_name] = acq + 1
         st = _state(self.instruments[scope_name])
-        navg = max(1, int(st.get("average_count", 1))) if st.get("averaging", False) else 1
-        rows = None
+        navg = self._averages(st)
         if navg > 1 and self.exact_average:
             total = None
             for i in range(navg):
-                rows, v = self._analog(scope_name, st, self._detected_cached(acq, (navg, i)), acq, (1, i))
+                rows, v = self._analog(scope_name, st, self._detected_cached(acq, (navg, i)),
+                                       [acq], (1, i))
                 total = v if total is None else total + v
             volts = total / navg if total is not None else None
         else:
-            rows, volts = self._analog(scope_name, st, self._detected_cached(acq, (navg, None)), acq,
-                                       (navg, None))
-        if not rows:
-            return {}
-        bits = int(st.get("bits", 8))
-        out = {}
-        for i, q in enumerate(rows):
-            ch = self._cache[1]["outputs"][q][1]
-            cst = _chan(st, ch)
-            out[ch] = quantiser.to_codes(volts[i], float(cst.get("range", 0.5)), float(cst.get("offset", 0.0)), bits)
+            rows, volts = self._analog(scope_name, st, self._detected_cached(acq, (navg, None)),
+                                       [acq], (navg, None))
+        return self._codes(st, self._cache[1]["outputs"], rows, volts)[0] if rows else {}
+
+    def acquire_frames(self, frames: Frames, scopes: Sequence[str]) -> list[dict]:
+        """Many frames at once (the in-process path): ``frames`` is one state
+        mapping per frame (e.g. the instruments' states with that frame's AWG
+        codes and heater currents), ``scopes`` the scopes acquired per frame,
+        in order. Returns, per frame, {(scope, channel): uint16 codes}:
+        exactly what :meth:`acquire` of each scope, frame after frame, gives.
+        Acquisition indices continue each scope's count (scopes acquired in
+        lockstep share one realisation of the upstream noises)."""
+        first = [self.acquisitions.get(s, 0) for s in scopes]
+        navg = {s: self._averages(_state(frames[0][s])) for s in scopes}
+        lockstep = len(set(first)) == 1 and len(set(navg.values())) == 1
+        if not lockstep or (self.exact_average and max(navg.values()) > 1):
+            return [self._acquire_one(states, scopes) for states in frames]
+        acqs = [first[0] + f for f in range(len(frames))]
+        avg = (next(iter(navg.values())), None)
+        det = self.detected_frames(frames, acqs, avg)
+        out = [dict() for _ in frames]
+        for s in scopes:
+            st = _state(frames[0][s])
+            rows, volts = self._analog(s, st, det, acqs, avg)
+            if rows:
+                for f, codes in enumerate(self._codes(st, det["outputs"], rows, volts)):
+                    out[f].update({(s, ch): c for ch, c in codes.items()})
+            self.acquisitions[s] = first[0] + len(frames)
+        self._cache = None
         return out
 
-    def _analog(self, scope_name: str, st, det: dict, acq: int, avg) -> tuple[list, np.ndarray | None]:
-        """(output rows, volts [rows, points]) at the ADC input including its
-        ENOB noise, i.e. everything before quantisation; noise std scaled by
-        1/sqrt(avg[0]) (the averaging shortcut; 1 for single records)."""
+    def _acquire_one(self, states: Mapping, scopes: Sequence[str]) -> dict:
+        """One frame of :meth:`acquire_frames` through :meth:`acquire`."""
+        saved = self.instruments
+        self.instruments = states
+        try:
+            return {(s, ch): c for s in scopes for ch, c in self.acquire(s).items()}
+        finally:
+            self.instruments = saved
+            self._cache = None
+
+    @staticmethod
+    def _codes(st: Mapping, outputs, rows, volts) -> list[dict[int, np.ndarray]]:
+        """Volts [frames, rows, points] -> per frame {channel: uint16 codes}."""
+        bits = int(st.get("bits", 8))
+        out = [dict() for _ in range(volts.shape[0])]
+        for i, q in enumerate(rows):
+            ch = outputs[q][1]
+            cst = _chan(st, ch)
+            codes = quantiser.to_codes(volts[:, i], float(cst.get("range", 0.5)),
+                                       float(cst.get("offset", 0.0)), bits)
+            for f in range(volts.shape[0]):
+                out[f][ch] = codes[f]
+        return out
+
+    def _analog(self, scope_name: str, st, det: dict, acqs, avg) -> tuple[list, np.ndarray | None]:
+        """(output rows, volts [frames, rows, points]) at the ADC input
+        including its ENOB noise, i.e. everything before quantisation; noise
+        std scaled by 1/sqrt(avg[0]) (the averaging shortcut; 1 for single records).
+
+        Receiver: photocurrent I = R P + I_d (+ 2 R S_ase B_o, the mean
+        ASE-ASE current), shaped by the PD x scope response; additive noise
+        with variance (2 q I + i_n^2 + 4 R^2 (P_s S_ase + S_ase^2 B_o)) fs/2
+        (shot, thermal, signal-ASE and ASE-ASE beat) and RIN (relative PSD
+        RIN_lin times each laser's current), drawn white per sample and shaped
+        by the same response; then TIA saturation I_sat tanh(I / I_sat) Z_t."""
         fs = float(st["sample_rate"])
         points = int(st["points"])
         bits = int(st.get("bits", 8))
@@ -530,35 +606,44 @@ class OpticalTable:
         adev = self.topology.devices.adc
         pdp = self.topology.devices.photodiode
         bw = adev.bandwidth_hz.get(model, adev.default_bandwidth_hz)
-        resp = lambda f: filters.gaussian(f, pdp.bandwidth_hz) * filters.gaussian(f, bw)  # noqa: E731
         rows = [q for q, (scope, ch) in enumerate(det["outputs"])
                 if scope == scope_name and _chan(st, ch).get("enabled", True)]
         if not rows:
             return rows, None
         r = pdp.responsivity_a_per_w
         lasers = list(det["by_laser"])
-        # photocurrent per laser (RIN is per laser); their sum is the signal
-        stack = [det["ase_beat"][rows]] + [det["by_laser"][name][rows] * r for name in lasers]
-        sampled = self._sample(np.concatenate(stack), det, fs, points, bw).reshape(len(stack), len(rows), points)
-        sampled = np.concatenate([sampled[1:].sum(axis=0)[None], sampled])  # [signal, ase_beat, lasers...]
-        current = sampled[0] + pdp.dark_current_a
+        frames = det["power"].shape[0]
+        signal = sum(det["by_laser"][name][:, rows] for name in lasers) * r
+        current = self._sample(signal, det, fs, points, bw, _SCOPE_UPSAMPLE) + pdp.dark_current_a
+        shaping = np.concatenate([det["ase_beat"][:, rows]] +
+                                 [det["by_laser"][name][:, rows] * r for name in lasers], axis=1)
+        shaping = self._sample(shaping, det, fs, points, bw, _NOISE_UPSAMPLE)
+        shaping = shaping.reshape(frames, 1 + len(lasers), len(rows), points)
         var = np.zeros_like(current)
         if self.noise.shot:
             var += units.Q * fs * np.maximum(current, 0)
         if self.noise.thermal:
             var += pdp.input_noise_a_per_rthz**2 * fs / 2
-        s_ase = det["ase_psd"][rows][:, None]
+        s_ase = det["ase_psd"][:, rows][:, :, None]
         if self.noise.ase:
-            var += (4 * r**2 * np.maximum(sampled[1], 0) + 4 * r**2 * s_ase**2 * det["optical_bandwidth"]) * fs / 2
+            var += (4 * r**2 * np.maximum(shaping[:, 0], 0)
+                    + 4 * r**2 * s_ase**2 * det["optical_bandwidth"]) * fs / 2
             current = current + 2 * r * s_ase * det["optical_bandwidth"]
-        scale = _avg_scale(avg)
-        noise = np.sqrt(var) * np.stack([self._rng(avg, "pd", q, acq).standard_normal(points) for q in rows])
+        length = sfft.next_fast_len(points, real=True)
+        noise = np.sqrt(_wrap(var, length)) * np.stack([
+            np.stack([self._rng(avg, "pd", q, acq).standard_normal(length, dtype=np.float32)
+                      for q in rows]) for acq in acqs])
         if self.noise.rin:
             rin = units.db_to_lin(self.topology.devices.laser.rin_db_per_hz)
             for i, name in enumerate(lasers):
-                n_rel = self._rng(avg, "rin", name, acq).standard_normal(points) * np.sqrt(rin * fs / 2)
-                noise += n_rel[None, :] * sampled[2 + i]
-        current = current + filters.apply_real(noise * scale, fs, resp)
+                n_rel = np.stack([self._rng(avg, "rin", name, acq).standard_normal(length, dtype=np.float32)
+                                  for acq in acqs]) * np.float32(np.sqrt(rin * fs / 2))
+                noise += n_rel[:, None, :] * _wrap(shaping[:, 1 + i], length)
+        h = self._memo(("rx_h", length, fs, bw), lambda: (
+            filters.gaussian(sfft.rfftfreq(length, 1 / fs), pdp.bandwidth_hz)
+            * filters.gaussian(sfft.rfftfreq(length, 1 / fs), bw)).astype(np.complex64))
+        shaped = sfft.irfft(sfft.rfft(noise.astype(np.float32), axis=-1) * h, n=length, axis=-1)
+        current = current + shaped[..., :points] * _avg_scale(avg)
         sat = pdp.saturation_current_a
         volts = sat * np.tanh(current / sat) * pdp.transimpedance_ohm
         for i, q in enumerate(rows):
@@ -568,25 +653,36 @@ class OpticalTable:
                       range=float(cst.get("range", 0.5)), offset=float(cst.get("offset", 0.0)),
                       noise=self.noise.adc)
             if self.noise.adc and adc.noise_sigma() > 0:
-                z = self._rng(avg, "adc", scope_name, ch, acq).standard_normal(points, dtype=np.float32)
-                volts[i] = volts[i] + z.astype(volts.dtype) * volts.dtype.type(adc.noise_sigma() * scale)
+                sigma = volts.dtype.type(adc.noise_sigma() * _avg_scale(avg))
+                for f, acq in enumerate(acqs):
+                    z = self._rng(avg, "adc", scope_name, ch, acq).standard_normal(points, dtype=np.float32)
+                    volts[f, i] += z.astype(volts.dtype) * sigma
         return rows, volts
 
-    def _sample(self, x: np.ndarray, det: dict, fs: float, points: int, scope_bw: float) -> np.ndarray:
-        """Periodic signals x [rows, n] (one period each) through the receiver
-        response (PD x scope, Gaussian), evaluated at the scope instants
-        t_m = m / fs, m < points: Fourier interpolation to _SCOPE_UPSAMPLE x n
-        points, then linear interpolation."""
+    def _sample(self, x: np.ndarray, det: dict, fs: float, points: int, scope_bw: float,
+                upsample: int) -> np.ndarray:
+        """Periodic signals x [frames, rows, n] (one period each) through the
+        receiver response (PD x scope, Gaussian), evaluated at the scope
+        instants t_m = m / fs, m < points: Fourier interpolation to
+        ``upsample`` x n points (float32: 1e-7 of full scale), then linear
+        interpolation."""
         n, period = det["n"], det["period"]
         pdp = self.topology.devices.photodiode
-        f = sfft.rfftfreq(n, period / n)
-        spec = sfft.rfft(x, axis=-1) * (filters.gaussian(f, pdp.bandwidth_hz) * filters.gaussian(f, scope_bw))
-        m = n * _SCOPE_UPSAMPLE
-        up = sfft.irfft(spec, n=m, axis=-1) * _SCOPE_UPSAMPLE
-        pos = np.mod(np.arange(points) / fs, period) * (m / period)
-        i0 = np.floor(pos).astype(np.int64) % m
-        frac = pos - np.floor(pos)
-        return up[:, i0] * (1 - frac) + up[:, (i0 + 1) % m] * frac
+        m = n * upsample
+        def response():
+            f = sfft.rfftfreq(n, period / n)
+            h = filters.gaussian(f, pdp.bandwidth_hz) * filters.gaussian(f, scope_bw)
+            return h.astype(np.float32) * np.float32(upsample)
+        def positions():
+            pos = np.mod(np.arange(points) / fs, period) * (m / period)
+            i0 = np.floor(pos).astype(np.int64) % m
+            frac = pos - np.floor(pos)
+            return i0, (i0 + 1) % m, frac.astype(np.float32)
+        h = self._memo(("rx_sample_h", n, period, scope_bw, upsample), response)
+        i0, i1, frac = self._memo(("rx_positions", n, period, fs, points, upsample), positions)
+        spec = sfft.rfft(x.astype(np.float32), axis=-1) * h
+        up = sfft.irfft(spec, n=m, axis=-1)
+        return (up[..., i0] * (1 - frac) + up[..., i1] * frac).astype(np.float64)
 
     def optical_power(self, meter: str, channel: int) -> float:
         """Power meter reading (W): channel i (1-based) taps the centre input of
@@ -599,24 +695,34 @@ class OpticalTable:
             det = self._detected_cached(self.acquisitions.get("__pm__", 0))
         except RuntimeError:  # no waveform loaded: CW light, MZM at its bias point
             return self._cw_tap(edges[channel - 1])
-        return float(det["taps"].get(edges[channel - 1].name, 0.0))
+        return float(det["taps"][0].get(edges[channel - 1].name, 0.0))
 
     def _cw_tap(self, edge) -> float:
         """Tap power with the modulators undriven (W)."""
-        dev = self.topology.devices
-        p_seed = self._laser_power(edge.laser)
         total = 0.0
         for i in range(len(edge.ports)):
             t = float(self.edge_mzm(edge, i).power_transfer(0.0))
             loss = np.prod([units.db_to_lin(-s.loss_db_per_km * s.length_m / 1e3) for s in edge.spans])
             loss *= units.db_to_lin(-edge.dcm_loss_db) if edge.dcm_ratio else 1
-            if self.topology.scheme == "wdm":
-                p = p_seed * units.db_to_lin(dev.laser.comb_line_efficiency_db) * self.comb_flat[edge.name].sum() / len(edge.ports)
-            else:
-                p = p_seed if i == 0 else 0.0
-            p_in = p * t * loss
+            p_in = self.scheme.cw_input(self, edge, i) * t * loss
             total += p_in * self._edfa_gain(edge, p_in)
         return float(total)
+
+
+def _wrap(x: np.ndarray, length: int) -> np.ndarray:
+    """x [..., points] extended circularly to ``length`` samples."""
+    reps = -(-length // x.shape[-1])
+    return np.concatenate([x] * reps, axis=-1)[..., :length] if reps > 1 else x[..., :length]
+
+
+def _frame_of(det: dict, f: int) -> dict:
+    """Frame f of a batched :meth:`OpticalTable.detected_frames` result."""
+    out = dict(det)
+    for key in ("power", "ase_beat", "ase_psd"):
+        out[key] = det[key][f]
+    out["by_laser"] = {k: v[f] for k, v in det["by_laser"].items()}
+    out["taps"] = det["taps"][f]
+    return out
 
 
 def _avg_scale(avg) -> float:

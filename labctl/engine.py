@@ -4,8 +4,9 @@ Writing a sequence (in ``sequences/<name>.py``)
 -----------------------------------------------
 A sequence is a plain generator function ``plan(ctx, **params)`` (Bluesky-plan
 style) that yields :class:`Step` objects.  It is declared with the
-:func:`sequences.sequence` decorator, which names it, declares its parameters
-(:class:`Param`) and the streams it writes (:class:`Stream`)::
+:func:`sequences.sequence` decorator (:func:`labctl.registry.sequence`), which
+names it, declares its parameters (:class:`Param`) and the streams it writes
+(:class:`Stream`)::
 
     import numpy as np
     from labctl.engine import Param, Step, Stream
@@ -35,6 +36,20 @@ extra provenance: set ``calibration_file`` or ``model_weights`` =
 {name: sha256} in the sequence's ``setup`` hook), ``snapshots`` (instrument
 name -> settings dict, recorded under /entry/instruments) and ``state`` (free
 dict shared between ``setup`` and the plan).
+
+Set-up: ``@sequence(..., setup=f)``; ``f(ctx)`` runs before the run file is
+created and returns a context manager (or None) that the engine enters in the
+run's :class:`contextlib.ExitStack` and exits when the run ends, however it ends
+(like bluesky's ``finalize_wrapper``).  Whatever the set-up opens (simulated
+servers, VISA sessions, a backend) belongs in its ``with`` blocks, so a set-up
+that raises half way releases what it had opened::
+
+    @contextlib.contextmanager
+    def _setup(ctx):
+        ctx.provenance["calibration_file"] = ...
+        with open_backend(ctx.bench, path="socket") as backend:
+            ctx.state["backend"] = backend          # the plan takes it from here
+            yield
 
 Streams are declared up front because HDF5 SWMR (which lets another process
 watch a running file) cannot create datasets or attributes once live: every
@@ -74,26 +89,28 @@ The HDF5 writer (:class:`labctl.runfile.RunWriter`) is the first subscriber.
 """
 from __future__ import annotations
 
-import json
+import contextlib
 import signal
 import sys
 import threading
 import time
-import typing
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 import numpy as np
 
-from labctl.bench import Bench
+from labctl import registry
+from labctl.bench import Bench, load_bench
+from labctl.declarations import Param, ParameterError, RunError, Sequence, Step, Stream
+from labctl.runfile import RunWriter
+from sim_backends.physics.streams import Streams
+
+__all__ = ["STATUSES", "RunError", "RunAborted", "ParameterError", "Param", "Stream", "Sequence",
+           "Step", "RunContext", "RunResult", "RunEngine", "ConsoleProgress"]
 
 STATUSES = ("running", "completed", "aborted", "failed")
-
-
-class RunError(RuntimeError):
-    """A sequence broke the engine's rules (undeclared stream, bad shape...)."""
 
 
 class RunAborted(Exception):
@@ -101,172 +118,11 @@ class RunAborted(Exception):
     requested; the engine ends the run as ``aborted`` (the step is not recorded)."""
 
 
-class ParameterError(ValueError):
-    """A sequence parameter that is unknown or has a bad value (one-line message)."""
-
-
-# --------------------------------------------------------------- declarations
-@dataclass(frozen=True)
-class Param:
-    """A sequence parameter: ``type`` is int, float, str, bool or list[int|float|str]."""
-    name: str
-    type: Any
-    default: Any
-    unit: str = ""
-    help: str = ""
-    choices: tuple | None = None
-
-    def type_name(self) -> str:
-        origin = typing.get_origin(self.type)
-        if origin is list:
-            return f"list[{typing.get_args(self.type)[0].__name__}]"
-        return self.type.__name__
-
-    def parse(self, text: str) -> Any:
-        """Convert a command-line string; raises :class:`ParameterError`."""
-        origin = typing.get_origin(self.type)
-        if origin is list:
-            item = typing.get_args(self.type)[0]
-            parts = [t for t in text.replace(" ", "").split(",") if t]
-            return self.check([self._scalar(item, t) for t in parts])
-        return self.check(self._scalar(self.type, text))
-
-    def _scalar(self, kind, text: str):
-        try:
-            if kind is bool:
-                lowered = text.strip().lower()
-                if lowered in ("1", "true", "yes", "on"):
-                    return True
-                if lowered in ("0", "false", "no", "off"):
-                    return False
-                raise ValueError(text)
-            return kind(text)
-        except ValueError:
-            raise ParameterError(
-                f"parameter {self.name}: expected {kind.__name__}, got {text!r}") from None
-
-    def check(self, value: Any) -> Any:
-        """Validate (and coerce int -> float) a Python value."""
-        origin = typing.get_origin(self.type)
-        if origin is list:
-            item = typing.get_args(self.type)[0]
-            if not isinstance(value, (list, tuple)):
-                raise ParameterError(f"parameter {self.name}: expected a list of {item.__name__}")
-            value = [self._coerce(item, v) for v in value]
-            if self.choices is not None:
-                for v in value:
-                    self._in_choices(v)
-            return value
-        value = self._coerce(self.type, value)
-        self._in_choices(value)
-        return value
-
-    def _coerce(self, kind, value):
-        if kind is float and isinstance(value, (int, np.integer)) and not isinstance(value, bool):
-            return float(value)
-        if kind is int and isinstance(value, np.integer):
-            return int(value)
-        if kind is float and isinstance(value, np.floating):
-            return float(value)
-        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            raise ParameterError(
-                f"parameter {self.name}: expected {kind.__name__}, got {value!r}")
-        return value
-
-    def _in_choices(self, value):
-        if self.choices is not None and value not in self.choices:
-            raise ParameterError(f"parameter {self.name}: expected one of "
-                                 f"{', '.join(map(str, self.choices))}, got {value!r}")
-
-
-@dataclass(frozen=True)
-class Stream:
-    """A declared output of a sequence (one HDF5 dataset).
-
-    ``shape``: per-step shape, a tuple or ``callable(params) -> tuple``.
-    ``group``: "data" | "metrics" | "images" (images: name optical|digital,
-    dtype uint8, shape (H, W)).  ``scale_factor``/``add_offset``: for raw
-    integer codes, physical value = code * scale_factor + add_offset (numbers
-    or ``callable(params, bench) -> float``).
-    """
-    name: str
-    unit: str
-    dtype: Any = float
-    shape: Any = ()
-    group: str = "data"
-    help: str = ""
-    scale_factor: Any = None
-    add_offset: Any = None
-
-    def resolve(self, params: dict, bench: Bench) -> dict:
-        """Plain description with shape/scales evaluated (goes to the start document)."""
-        shape = self.shape(params) if callable(self.shape) else self.shape
-        desc = {"name": self.name, "unit": self.unit, "dtype": np.dtype(self.dtype).str,
-                "shape": tuple(int(n) for n in shape), "group": self.group, "help": self.help}
-        for key in ("scale_factor", "add_offset"):
-            value = getattr(self, key)
-            desc[key] = None if value is None else float(value(params, bench) if callable(value) else value)
-        if self.group not in ("data", "metrics", "images"):
-            raise RunError(f"stream {self.name}: group must be data, metrics or images")
-        if self.group == "images" and (self.name.rsplit("/", 1)[-1] not in ("optical", "digital")
-                                       or len(desc["shape"]) != 2):
-            raise RunError(f"image stream {self.name}: name [<set>/]optical|digital with shape (H, W)")
-        return desc
-
-
-@dataclass
-class Sequence:
-    """A registered sequence: the plan generator function and its declarations."""
-    name: str
-    plan: Callable[..., Iterator["Step"]]
-    params: list[Param] = field(default_factory=list)
-    streams: list[Stream] | Callable[[dict], list[Stream]] = field(default_factory=list)
-    help: str = ""
-    setup: Callable[["RunContext"], None] | None = None
-
-    def stream_list(self, params: dict) -> list[Stream]:
-        """The declared streams; ``streams`` may be a callable of the parameters
-        when the set of streams depends on them (e.g. one image set per model)."""
-        return list(self.streams(params)) if callable(self.streams) else list(self.streams)
-
-    def param(self, name: str) -> Param:
-        for p in self.params:
-            if p.name == name:
-                return p
-        known = ", ".join(p.name for p in self.params) or "none"
-        raise ParameterError(f"sequence {self.name} has no parameter {name!r} (known: {known})")
-
-    def resolve_params(self, given: dict[str, Any] | None = None,
-                       text: dict[str, str] | None = None) -> dict[str, Any]:
-        """Defaults, overridden by Python values ``given`` and command-line ``text``."""
-        values = {p.name: p.default for p in self.params}
-        for name, value in (given or {}).items():
-            values[name] = self.param(name).check(value)
-        for name, value in (text or {}).items():
-            values[name] = self.param(name).parse(value)
-        return values
-
-
-@dataclass
-class Step:
-    """One completed step of a plan.
-
-    ``data``/``metrics``: stream name -> value or (value, unit); the unit, when
-    given, must equal the declared one.  ``images``: "optical"/"digital" ->
-    uint8 array [H, W] or [n, H, W].
-    """
-    name: str
-    data: dict[str, Any] = field(default_factory=dict)
-    metrics: dict[str, Any] = field(default_factory=dict)
-    images: dict[str, np.ndarray] = field(default_factory=dict)
-
-
 # --------------------------------------------------------------- run context
 class RunContext:
     """What a plan sees: bench, parameters, seed, random streams, provenance."""
 
     def __init__(self, bench: Bench, params: dict, seed: int):
-        from sim_backends.physics.streams import Streams
         self.bench = bench
         self.params = params
         self.seed = int(seed)
@@ -345,11 +201,20 @@ class RunEngine:
         ``out``: HDF5 run file to write (None: no file).  ``seed``: None takes
         ``bench.seed``.  Raises :class:`ParameterError` before anything starts
         if a parameter is unknown or invalid.
+
+        Clean-up: everything the run opens is entered in one
+        :class:`contextlib.ExitStack`, opened before anything else, so it is released
+        in reverse order however the run ends (completed, aborted, failed, a set-up
+        that raises half way, KeyboardInterrupt): the plan generator is closed (its
+        ``finally`` blocks run while the set-up's resources are still open), then
+        the set-up's context manager is exited (servers stopped, VISA sessions
+        closed), then the run file is closed.  A set-up, stream declaration or start
+        document that raises propagates out of ``run`` after that unwinding and
+        leaves no run file (the start document, which creates it, has not gone out);
+        an exception from the plan or a step's subscriber marks the run ``failed``.
         """
-        from labctl.bench import load_bench
         if isinstance(seq, str):
-            import sequences
-            seq = sequences.get(seq)
+            seq = registry.get(seq)
         bench = bench if bench is not None else load_bench()
         values = seq.resolve_params(params, param_text)
         ctx = RunContext(bench, values, bench.seed if seed is None else seed)
@@ -357,19 +222,21 @@ class RunEngine:
         self._abort.clear()
         self._running.set()
         self._signals = 0
-        subscribers = list(self.subscribers)
-        if out is not None:
-            from labctl.runfile import RunWriter
-            subscribers.insert(0, RunWriter(out))
-        if self.progress:
-            subscribers.append(ConsoleProgress())
         metrics: dict[str, list] = {}
         steps, status, error, exception = 0, "running", "", None
-        with self._signal_handlers():
-            if seq.setup is not None:
-                seq.setup(ctx)
+        with contextlib.ExitStack() as stack:
+            stack.enter_context(self._signal_handlers())   # exited last: covers the clean-up
+            subscribers = list(self.subscribers)
+            if out is not None:
+                writer = RunWriter(out)
+                stack.callback(writer.close)
+                subscribers.insert(0, writer)
+            if self.progress:
+                subscribers.append(ConsoleProgress())
+            _enter_setup(stack, seq, ctx)
             streams = {s.name: s.resolve(values, bench) for s in seq.stream_list(values)}
             plan = seq.plan(ctx, **values)
+            stack.callback(plan.close)
             # the first step may call ctx.set_total(); start document goes out before it
             start = {"kind": "start", "sequence": seq.name, "params": values, "seed": ctx.seed,
                      "bench": bench, "streams": streams, "provenance": ctx.provenance,
@@ -399,14 +266,17 @@ class RunEngine:
             stop = {"kind": "stop", "status": status, "error": error, "steps": steps,
                     "end_time": _now()}
             _publish(subscribers, stop)
-        return RunResult(Path(out) if out is not None else None, status, steps, error, metrics, exception)
+        return RunResult(Path(out) if out is not None else None, status, steps, error, metrics,
+                         exception)
 
     def _step_document(self, step: Step, index: int, streams: dict, ctx: RunContext) -> dict:
         if not isinstance(step, Step):
-            raise RunError(f"a plan must yield labctl.engine.Step objects, got {type(step).__name__}")
+            raise RunError("a plan must yield labctl.engine.Step objects, "
+                           f"got {type(step).__name__}")
         doc = {"kind": "step", "index": index, "name": step.name, "time": time.time(),
                "total": ctx.total, "data": {}, "metrics": {}, "images": {}}
-        for group, items in (("data", step.data), ("metrics", step.metrics), ("images", step.images)):
+        groups = (("data", step.data), ("metrics", step.metrics), ("images", step.images))
+        for group, items in groups:
             for name, value in items.items():
                 desc = streams.get(name)
                 if desc is None or desc["group"] != group:
@@ -415,7 +285,8 @@ class RunEngine:
                 if isinstance(value, tuple) and len(value) == 2 and isinstance(value[1], str):
                     value, unit = value
                     if unit != desc["unit"]:
-                        raise RunError(f"stream {name}: unit {unit!r} differs from declared {desc['unit']!r}")
+                        raise RunError(f"stream {name}: unit {unit!r} differs from declared "
+                                       f"{desc['unit']!r}")
                 doc[group][name] = (np.asarray(value), desc["unit"])
         return doc
 
@@ -457,6 +328,20 @@ class RunEngine:
         return _Handlers()
 
 
+def _enter_setup(stack: contextlib.ExitStack, seq: Sequence, ctx: RunContext) -> None:
+    """Run ``seq.setup(ctx)`` and enter the context manager it returns (None: nothing to
+    enter, the older contract) in ``stack``; anything else is a :class:`RunError`."""
+    if seq.setup is None:
+        return
+    manager = seq.setup(ctx)
+    if manager is None:
+        return
+    if not (hasattr(manager, "__enter__") and hasattr(manager, "__exit__")):
+        raise RunError(f"sequence {seq.name}: setup must return a context manager or None, "
+                       f"got {type(manager).__name__}")
+    stack.enter_context(manager)
+
+
 def _publish(subscribers, doc: dict) -> None:
     for callback in subscribers:
         callback(doc)
@@ -471,7 +356,13 @@ class ConsoleProgress:
 
     def __init__(self):
         from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
         self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                             TimeElapsedColumn(), TextColumn("{task.fields[step]}"),
                             console=Console(stderr=True), transient=False)
@@ -489,16 +380,3 @@ class ConsoleProgress:
         elif kind == "stop":
             self.bar.update(self.task, step=doc["status"])
             self.bar.stop()
-
-
-def to_json(value: Any) -> str:
-    """JSON text of parameters (numpy scalars and tuples converted)."""
-    def default(obj):
-        if isinstance(obj, np.generic):
-            return obj.item()
-        if isinstance(obj, np.ndarray):
-            return obj.tolist()
-        if isinstance(obj, Path):
-            return str(obj)
-        raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
-    return json.dumps(value, default=default, sort_keys=True)

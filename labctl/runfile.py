@@ -49,7 +49,7 @@ import h5py
 import numpy as np
 
 import labctl
-from labctl.engine import to_json
+from labctl.jsonable import to_json
 
 _TEXT = h5py.string_dtype("utf-8")
 _NAME_LEN = 64
@@ -66,6 +66,14 @@ class RunWriter:
 
     def __call__(self, doc: dict) -> None:
         getattr(self, f"_on_{doc['kind']}")(doc)
+
+    def close(self) -> None:
+        """Close the file if a run ended without its stop document (the engine calls this
+        on every exit; after a stop document it does nothing).  Every appended step is
+        already flushed; the /entry status attribute then stays 'running'."""
+        if self.file is not None:
+            self.file.close()
+            self.file = None
 
     # -- start: build the whole layout, then switch SWMR on
     def _on_start(self, doc: dict) -> None:
@@ -171,7 +179,8 @@ class RunWriter:
 
 
 # --------------------------------------------------------------- writing helpers
-def _create(group: h5py.Group, name: str, dtype, shape: tuple, unit: str, help: str) -> h5py.Dataset:
+def _create(group: h5py.Group, name: str, dtype, shape: tuple, unit: str,
+            help: str) -> h5py.Dataset:
     shape = tuple(shape)
     row = int(np.prod(shape)) * np.dtype(dtype).itemsize or 1
     rows = max(1, min(1024, (256 * 1024) // row))  # chunks of ~256 KiB, at least one row
@@ -203,7 +212,8 @@ def _conform(value, desc: dict) -> np.ndarray:
     arr = np.asarray(value)
     target = np.dtype(desc["dtype"])
     if arr.shape != tuple(desc["shape"]):
-        raise ValueError(f"stream {desc['name']}: shape {arr.shape} differs from declared {tuple(desc['shape'])}")
+        raise ValueError(f"stream {desc['name']}: shape {arr.shape} differs from declared "
+                         f"{tuple(desc['shape'])}")
     if target.kind in "iu":
         if arr.dtype.kind not in "iub":
             raise ValueError(f"stream {desc['name']}: integer stream got {arr.dtype} values")
@@ -289,7 +299,8 @@ def git_state() -> tuple[str, bool]:
     try:
         commit = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True,
                                 text=True, timeout=10, check=True).stdout.strip()
-        status = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+        status = subprocess.run(["git", "-C", str(root), "status", "--porcelain",
+                                 "--untracked-files=no"],
                                 capture_output=True, text=True, timeout=10, check=True).stdout
         return commit, bool(status.strip())
     except (OSError, subprocess.SubprocessError):
@@ -347,10 +358,12 @@ def read_summary(path: str | Path) -> RunSummary:
         prov = {k: _value(d) for k, d in entry["provenance"].items()}
         live = entry["live"]
         return RunSummary(
-            path=Path(path), sequence=str(entry.attrs["sequence"]), status=str(entry.attrs["status"]),
+            path=Path(path), sequence=str(entry.attrs["sequence"]),
+            status=str(entry.attrs["status"]),
             live_status=_value(live["status"]), start_time=str(entry.attrs["start_time"]),
             end_time=str(entry.attrs["end_time"]), steps=int(live["steps_done"][()]),
-            error=str(entry.attrs.get("error", "")), params=json.loads(prov.get("parameters", "{}")),
+            error=str(entry.attrs.get("error", "")),
+            params=json.loads(prov.get("parameters", "{}")),
             provenance=prov,
             metrics={k: (d[()], str(d.attrs["units"])) for k, d in _datasets(entry["metrics"])},
             data={k: (d[()], str(d.attrs["units"])) for k, d in _datasets(entry["data"])},
@@ -361,7 +374,8 @@ def read_summary(path: str | Path) -> RunSummary:
 def _datasets(group: h5py.Group) -> list[tuple[str, h5py.Dataset]]:
     """Every dataset below ``group`` as (path relative to it, dataset), nested ones included."""
     found = []
-    group.visititems(lambda name, obj: found.append((name, obj)) if isinstance(obj, h5py.Dataset) else None)
+    group.visititems(lambda name, obj: found.append((name, obj))
+                     if isinstance(obj, h5py.Dataset) else None)
     return found
 
 

@@ -25,7 +25,9 @@ One model: images in /entry/images/{optical,digital}, metrics in
 """
 from __future__ import annotations
 
+import contextlib
 import zlib
+from typing import Iterator
 
 import numpy as np
 
@@ -105,8 +107,11 @@ def _check(ctx) -> None:
         raise ParameterError(f"models must differ, got {p['models']}")
 
 
-def _setup(ctx) -> None:
-    """Check parameters, load the models, open and calibrate the optical backend."""
+@contextlib.contextmanager
+def _setup(ctx) -> Iterator[None]:
+    """Check parameters, load the models, open and calibrate the optical backend
+    (``ctx.state["backend"]``) for the duration of the run: the engine enters this
+    context before the run file is created and exits it however the run ends."""
     from labctl.mvm.backends import open_backend
 
     _check(ctx)
@@ -120,13 +125,16 @@ def _setup(ctx) -> None:
             raise ParameterError(str(exc)) from None
     ctx.provenance["model_weights"] = {n: m.weights_sha256 for n, m in models.items()}
     kw = {"seed": ctx.seed, "calibration": p["calibration"] or None}
-    ctx.state["opener"] = open_backend(ctx.bench, path="inprocess" if p["backend"] == "sim" else "socket", **kw)
-    backend = ctx.state["backend"] = ctx.state["opener"].__enter__()
-    cal = backend.calibration
-    if not p["calibration"] and p["calibration_save"] and cal is not None:
-        cal.save(p["calibration_save"])
-        cal.path = str(p["calibration_save"])
-    ctx.provenance["calibration_file"] = (cal.path or "measured at run start, not saved") if cal else "none"
+    path = "inprocess" if p["backend"] == "sim" else "socket"
+    with open_backend(ctx.bench, path=path, **kw) as backend:
+        ctx.state["backend"] = backend
+        cal = backend.calibration
+        if not p["calibration"] and p["calibration_save"] and cal is not None:
+            cal.save(p["calibration_save"])
+            cal.path = str(p["calibration_save"])
+        ctx.provenance["calibration_file"] = ((cal.path or "measured at run start, not saved")
+                                              if cal else "none")
+        yield
 
 
 def _batch_seed(seed: int, batch: int, name: str) -> int:
@@ -152,10 +160,7 @@ def _batch_seed(seed: int, batch: int, name: str) -> int:
 )
 def generate(ctx, models, count, backend, batch, calibration, calibration_save, ber_frames, models_dir):
     """Images through the optics and digitally; link BER, crosstalk, quality, energy."""
-    try:
-        yield from _plan(ctx, models, count, batch, ber_frames)
-    finally:
-        ctx.state["opener"].__exit__(None, None, None)
+    yield from _plan(ctx, models, count, batch, ber_frames)   # the backend closes with _setup
 
 
 def _plan(ctx, names, count, batch, ber_frames):

@@ -66,6 +66,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import scipy.fft as sfft
 
+from sim_backends import receiver_kernels as kernels
 from sim_backends import schemes
 from sim_backends.physics import filters, quantiser, units
 from sim_backends.physics.adc import ADC
@@ -80,9 +81,6 @@ from sim_backends.physics.streams import Streams
 #: Oversampling of the periodic signal before the scope samples it (linear
 #: interpolation between Fourier-interpolated points).
 _SCOPE_UPSAMPLE = 4
-#: The receiver's noise-shaping rows (ASE beat, per-laser RIN currents) are
-#: sampled without oversampling: they only scale noise variances.
-_NOISE_UPSAMPLE = 1
 
 #: One state mapping per frame: instrument name -> state dict (or instrument).
 Frames = Sequence[Mapping[str, Any]]
@@ -617,35 +615,33 @@ class OpticalTable:
         current = self._sample(signal, det, fs, points, bw, _SCOPE_UPSAMPLE) + pdp.dark_current_a
         shaping = np.concatenate([det["ase_beat"][:, rows]] +
                                  [det["by_laser"][name][:, rows] * r for name in lasers], axis=1)
-        shaping = self._sample(shaping, det, fs, points, bw, _NOISE_UPSAMPLE)
+        shaping = self._interpolate(shaping, det, fs, points)
         shaping = shaping.reshape(frames, 1 + len(lasers), len(rows), points)
-        var = np.zeros_like(current)
-        if self.noise.shot:
-            var += units.Q * fs * np.maximum(current, 0)
-        if self.noise.thermal:
-            var += pdp.input_noise_a_per_rthz**2 * fs / 2
-        s_ase = det["ase_psd"][:, rows][:, :, None]
-        if self.noise.ase:
-            var += (4 * r**2 * np.maximum(shaping[:, 0], 0)
-                    + 4 * r**2 * s_ase**2 * det["optical_bandwidth"]) * fs / 2
-            current = current + 2 * r * s_ase * det["optical_bandwidth"]
+        s_ase = det["ase_psd"][:, rows]
+        b_o = det["optical_bandwidth"]
+        on = self.noise
         length = sfft.next_fast_len(points, real=True)
-        noise = np.sqrt(_wrap(var, length)) * np.stack([
-            np.stack([self._rng(avg, "pd", q, acq).standard_normal(length, dtype=np.float32)
-                      for q in rows]) for acq in acqs])
-        if self.noise.rin:
-            rin = units.db_to_lin(self.topology.devices.laser.rin_db_per_hz)
-            for i, name in enumerate(lasers):
-                n_rel = np.stack([self._rng(avg, "rin", name, acq).standard_normal(length, dtype=np.float32)
-                                  for acq in acqs]) * np.float32(np.sqrt(rin * fs / 2))
-                noise += n_rel[:, None, :] * _wrap(shaping[:, 1 + i], length)
+        z_pd = np.stack([np.stack([self._rng(avg, "pd", q, acq).standard_normal(length, dtype=np.float32)
+                                   for q in rows]) for acq in acqs])
+        if on.rin:
+            z_rin = np.stack([np.stack([self._rng(avg, "rin", name, acq).standard_normal(
+                length, dtype=np.float32) for name in lasers]) for acq in acqs])
+        else:
+            z_rin = np.zeros((frames, len(lasers), 1), np.float32)
+        rin = units.db_to_lin(self.topology.devices.laser.rin_db_per_hz)
+        white = kernels.noise_before_shaping(
+            current, shaping[:, 0], np.ascontiguousarray(shaping[:, 1:]), z_pd, z_rin,
+            units.Q * fs if on.shot else 0.0,
+            pdp.input_noise_a_per_rthz**2 * fs / 2 if on.thermal else 0.0,
+            4 * r**2 * fs / 2 if on.ase else 0.0,
+            4 * r**2 * s_ase**2 * b_o * fs / 2 if on.ase else np.zeros_like(s_ase),
+            float(np.sqrt(rin * fs / 2)) if on.rin else 0.0)
         h = self._memo(("rx_h", length, fs, bw), lambda: (
             filters.gaussian(sfft.rfftfreq(length, 1 / fs), pdp.bandwidth_hz)
             * filters.gaussian(sfft.rfftfreq(length, 1 / fs), bw)).astype(np.complex64))
-        shaped = sfft.irfft(sfft.rfft(noise.astype(np.float32), axis=-1) * h, n=length, axis=-1)
-        current = current + shaped[..., :points] * _avg_scale(avg)
-        sat = pdp.saturation_current_a
-        volts = sat * np.tanh(current / sat) * pdp.transimpedance_ohm
+        shaped = sfft.irfft(sfft.rfft(white, axis=-1) * h, n=length, axis=-1)
+        sigma = np.zeros(len(rows))
+        z_adc = np.zeros((frames, len(rows), points), np.float32)
         for i, q in enumerate(rows):
             ch = det["outputs"][q][1]
             cst = _chan(st, ch)
@@ -653,10 +649,13 @@ class OpticalTable:
                       range=float(cst.get("range", 0.5)), offset=float(cst.get("offset", 0.0)),
                       noise=self.noise.adc)
             if self.noise.adc and adc.noise_sigma() > 0:
-                sigma = volts.dtype.type(adc.noise_sigma() * _avg_scale(avg))
+                sigma[i] = adc.noise_sigma() * _avg_scale(avg)
                 for f, acq in enumerate(acqs):
-                    z = self._rng(avg, "adc", scope_name, ch, acq).standard_normal(points, dtype=np.float32)
-                    volts[f, i] += z.astype(volts.dtype) * sigma
+                    z_adc[f, i] = self._rng(avg, "adc", scope_name, ch, acq).standard_normal(
+                        points, dtype=np.float32)
+        ase_mean = 2 * r * s_ase * b_o if on.ase else np.zeros_like(s_ase)
+        volts = kernels.tia_and_adc(current, ase_mean, shaped, _avg_scale(avg),
+                                    pdp.saturation_current_a, pdp.transimpedance_ohm, sigma, z_adc)
         return rows, volts
 
     def _sample(self, x: np.ndarray, det: dict, fs: float, points: int, scope_bw: float,
@@ -673,16 +672,22 @@ class OpticalTable:
             f = sfft.rfftfreq(n, period / n)
             h = filters.gaussian(f, pdp.bandwidth_hz) * filters.gaussian(f, scope_bw)
             return h.astype(np.float32) * np.float32(upsample)
-        def positions():
-            pos = np.mod(np.arange(points) / fs, period) * (m / period)
-            i0 = np.floor(pos).astype(np.int64) % m
-            frac = pos - np.floor(pos)
-            return i0, (i0 + 1) % m, frac.astype(np.float32)
         h = self._memo(("rx_sample_h", n, period, scope_bw, upsample), response)
-        i0, i1, frac = self._memo(("rx_positions", n, period, fs, points, upsample), positions)
+        i0, i1, frac = self._memo(("rx_positions", n, period, fs, points, upsample),
+                                  lambda: _positions(n, period, fs, points, upsample))
         spec = sfft.rfft(x.astype(np.float32), axis=-1) * h
         up = sfft.irfft(spec, n=m, axis=-1)
-        return (up[..., i0] * (1 - frac) + up[..., i1] * frac).astype(np.float64)
+        return _lerp(up, i0, i1, frac)
+
+    def _interpolate(self, x: np.ndarray, det: dict, fs: float, points: int) -> np.ndarray:
+        """Periodic x [..., n] at the scope instants by linear interpolation on
+        the simulation grid, without the receiver response: the optical powers
+        that set the noise variances (shot, beat noise) and scale the laser RIN
+        act before the photodiode's electrical response."""
+        n, period = det["n"], det["period"]
+        i0, i1, frac = self._memo(("rx_positions", n, period, fs, points, 1),
+                                  lambda: _positions(n, period, fs, points, 1))
+        return _lerp(x, i0, i1, frac)
 
     def optical_power(self, meter: str, channel: int) -> float:
         """Power meter reading (W): channel i (1-based) taps the centre input of
@@ -707,6 +712,22 @@ class OpticalTable:
             p_in = self.scheme.cw_input(self, edge, i) * t * loss
             total += p_in * self._edfa_gain(edge, p_in)
         return float(total)
+
+
+def _positions(n: int, period: float, fs: float, points: int, upsample: int):
+    """Scope instants t_m = m / fs (m < points) on the periodic grid of
+    ``upsample`` x n points: (index below, index above, fraction)."""
+    m = n * upsample
+    pos = np.mod(np.arange(points) / fs, period) * (m / period)
+    i0 = np.floor(pos).astype(np.int64) % m
+    frac = pos - np.floor(pos)
+    return i0, (i0 + 1) % m, frac.astype(np.float32)
+
+
+def _lerp(x: np.ndarray, i0, i1, frac) -> np.ndarray:
+    """x [..., n] linearly interpolated at (i0, i1, frac) -> [..., points] float64."""
+    flat = np.ascontiguousarray(x.reshape(-1, x.shape[-1]))
+    return kernels.lerp_at(flat, i0, i1, frac).reshape(x.shape[:-1] + (i0.size,))
 
 
 def _wrap(x: np.ndarray, length: int) -> np.ndarray:

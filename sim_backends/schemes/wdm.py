@@ -54,10 +54,7 @@ def detect(table, frames, period: float, n: int, acqs, avg) -> dict:
     taps = [dict() for _ in frames]
     rings = [table.ring_transmissions(_lam(table, topo.edges[0], st), st) for st in frames]
     for edge in topo.edges:
-        contrib = np.zeros((nf, nq, n))
-        for i, port in enumerate(edge.ports):
-            _port(table, edge, i, port, frames, period, n, acqs, avg, rings, contrib,
-                  ase_beat, ase_psd, taps)
+        contrib = _edge(table, edge, frames, period, n, acqs, avg, rings, ase_beat, ase_psd, taps)
         by_laser[edge.laser] = by_laser.get(edge.laser, 0) + contrib
         power += contrib
     return dict(period=period, n=n, fs=n / period, power=power, by_laser=by_laser,
@@ -69,32 +66,52 @@ def _lam(table, edge, states) -> np.ndarray:
     return units.frequency_to_wavelength(table.line_frequencies(edge, states))
 
 
-def _port(table, edge, i, port, frames, period, n, acqs, avg, rings, contrib, ase_beat,
-          ase_psd, taps) -> None:
-    """Add port ``port``'s light to every output (in place), frame by frame."""
-    compensated = edge.dcm_ratio == 1.0
-    if compensated:
-        t, loss = table.port_waveforms(edge, i, period, n, frames, acqs, avg)
+def _edge(table, edge, frames, period, n, acqs, avg, rings, ase_beat, ase_psd, taps):
+    """One edge node's light at every output [frames, q, n] (ASE terms added in place)."""
+    nq = table.topology.centre.ports
+    contrib = np.zeros((len(frames), nq, n))
+    if edge.dcm_ratio != 1.0:
+        for i, port in enumerate(edge.ports):
+            _dispersed_port(table, edge, i, port, frames, period, n, acqs, avg, rings, contrib,
+                            ase_beat, ase_psd, taps)
+        return contrib
+    waves = [table.port_waveforms(edge, i, period, n, frames, acqs, avg) for i in range(len(edge.ports))]
+    for f, st in enumerate(frames):
+        lam = _lam(table, edge, st)
+        lines = line_powers(table, edge, st)
+        t = np.stack([w[0][f] for w in waves])                              # [ports, n]
+        a = np.zeros((nq, len(edge.ports)))
+        b = np.zeros((nq, len(edge.ports)))
+        for i, port in enumerate(edge.ports):
+            loss = waves[i][1]
+            w = table.awgr_matrix(lam)[port] * rings[f][port][None, :]       # [q, k]
+            p_in = float(lines.sum() * loss * t[i].mean())
+            gain = table._edfa_gain(edge, p_in, st)
+            taps[f][edge.name] = taps[f].get(edge.name, 0.0) + p_in * gain
+            scale = lines * loss * gain                                      # [k] W per unit t
+            a[:, i] = w @ scale
+            s = table._ase_psd(edge, gain, float(lam.mean())) if table.noise.ase else 0.0
+            b[:, i] = ((w * w) @ scale) * s
+            ase_psd[f] += w.sum(axis=1) * s
+        contrib[f] = a @ t
+        if table.noise.ase:
+            ase_beat[f] += b @ t
+    return contrib
+
+
+def _dispersed_port(table, edge, i, port, frames, period, n, acqs, avg, rings, contrib, ase_beat,
+                    ase_psd, taps) -> None:
+    """Residual dispersion: port ``port``'s lines propagated as fields, added in place."""
     for f, st in enumerate(frames):
         lam = _lam(table, edge, st)
         lines = line_powers(table, edge, st)
         w = table.awgr_matrix(lam)[port] * rings[f][port][None, :]          # [q, k]
-        if compensated:
-            p_in = float(lines.sum() * loss * t[f].mean())
-        else:
-            pw = table.port_fields_power(edge, i, lam, lines, period, n, [st], [acqs[f]], avg)[0]
-            p_in = float(pw.sum(axis=0).mean())
+        pw = table.port_fields_power(edge, i, lam, lines, period, n, [st], [acqs[f]], avg)[0]
+        p_in = float(pw.sum(axis=0).mean())
         gain = table._edfa_gain(edge, p_in, st)
         taps[f][edge.name] = taps[f].get(edge.name, 0.0) + p_in * gain
         s = table._ase_psd(edge, gain, float(lam.mean())) if table.noise.ase else 0.0
-        if compensated:
-            scale = lines * loss * gain                                      # [k] W per unit t
-            contrib[f] += (w @ scale)[:, None] * t[f][None, :]
-            if s:
-                ase_beat[f] += ((w * w) @ scale)[:, None] * t[f][None, :] * s
-        else:
-            contrib[f] += w @ (pw * gain)
-            if s:
-                ase_beat[f] += ((w * w) @ (pw * gain)) * s
+        contrib[f] += w @ (pw * gain)
         if s:
+            ase_beat[f] += ((w * w) @ (pw * gain)) * s
             ase_psd[f] += w.sum(axis=1) * s

@@ -1,0 +1,85 @@
+"""Compiled inner loops of the simulated receiver (photodiode + TIA + scope ADC).
+
+The optical table (:mod:`sim_backends.table`) computes the physics; these two
+numba kernels only fuse its per-sample arithmetic into single passes (numpy
+would make a dozen full-size temporaries per scope record). Both are compiled
+once and cached on disk (``cache=True``). Formulas, per output row and sample m:
+
+``noise_before_shaping``: white noise at the scope rate fs whose variance is
+
+    var = 2 q I fs/2 [shot] + i_n^2 fs/2 [thermal]
+          + 4 R^2 (P_s S_ase + S_ase^2 B_o) fs/2 [signal-ASE, ASE-ASE beat]
+
+(one-sided PSDs over fs/2, Agrawal, Fiber-Optic Communication Systems, 4th
+ed., sec. 4.4 and 7.1), i.e. ``sqrt(var) z_pd`` plus laser RIN
+``sum_l z_l sqrt(RIN fs/2) I_l`` (I_l: laser l's photocurrent). The record is
+extended circularly to the FFT length (index m mod points).
+
+``tia_and_adc``: I = I_signal + I_ase,mean + s n_shaped (s = 1/sqrt(N) for N
+averaged records); V = I_sat tanh(I / I_sat) Z_t + sigma_adc z_adc (volts at
+the ADC, quantised afterwards by :func:`sim_backends.physics.quantiser.to_codes`).
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True, fastmath=False)
+def noise_before_shaping(current, ase_rows, laser_rows, z_pd, z_rin, shot_q_fs, thermal_var,
+                         ase_beat_coef, ase_const, rin_scale):
+    """White noise [frames, rows, length] (float32) before receiver shaping.
+
+    current [F, R, P] (A), ase_rows [F, R, P] (sum P_s S_ase, W^2/Hz),
+    laser_rows [F, L, R, P] (A), z_pd [F, R, length], z_rin [F, L, length]
+    (standard normal), shot_q_fs = q fs (0: off), thermal_var = i_n^2 fs/2,
+    ase_beat_coef = 4 R^2 fs/2 (0: off), ase_const [R] = 4 R^2 S_ase^2 B_o fs/2,
+    rin_scale = sqrt(RIN_lin fs/2) (0: off)."""
+    nf, nr, npts = current.shape
+    nl = laser_rows.shape[1]
+    length = z_pd.shape[2]
+    out = np.empty((nf, nr, length), dtype=np.float32)
+    for f in range(nf):
+        for r in range(nr):
+            for m in range(length):
+                k = m % npts
+                var = thermal_var + ase_const[f, r]
+                if shot_q_fs > 0.0:
+                    var += shot_q_fs * max(current[f, r, k], 0.0)
+                if ase_beat_coef > 0.0:
+                    var += ase_beat_coef * max(ase_rows[f, r, k], 0.0)
+                v = np.sqrt(var) * z_pd[f, r, m]
+                if rin_scale > 0.0:
+                    for lz in range(nl):
+                        v += z_rin[f, lz, m] * rin_scale * laser_rows[f, lz, r, k]
+                out[f, r, m] = v
+    return out
+
+
+@njit(cache=True, fastmath=False)
+def tia_and_adc(current, ase_mean, shaped, scale, sat, zt, adc_sigma, z_adc):
+    """Volts at the ADC input [F, R, P] (float64, before quantisation); see the
+    module docstring. current [F, R, P] (A), ase_mean [F, R] (A), shaped
+    [F, R, >= P] shaped noise (A), adc_sigma [R] (V), z_adc [F, R, P]."""
+    nf, nr, npts = current.shape
+    out = np.empty((nf, nr, npts))
+    for f in range(nf):
+        for r in range(nr):
+            for m in range(npts):
+                i = current[f, r, m] + ase_mean[f, r] + scale * shaped[f, r, m]
+                out[f, r, m] = sat * np.tanh(i / sat) * zt + adc_sigma[r] * z_adc[f, r, m]
+    return out
+
+
+@njit(cache=True, fastmath=False)
+def lerp_at(x, i0, i1, frac):
+    """Rows x [R, n] at fractional positions: x[:, i0] (1 - frac) + x[:, i1] frac -> [R, P]
+    (float64; the linear interpolation the scope's sampling instants need)."""
+    nr = x.shape[0]
+    npts = i0.shape[0]
+    out = np.empty((nr, npts))
+    for r in range(nr):
+        for m in range(npts):
+            a = frac[m]
+            out[r, m] = x[r, i0[m]] * (1.0 - a) + x[r, i1[m]] * a
+    return out

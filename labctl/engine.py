@@ -236,7 +236,8 @@ class RunEngine:
             _enter_setup(stack, seq, ctx)
             streams = {s.name: s.resolve(values, bench) for s in seq.stream_list(values)}
             plan = seq.plan(ctx, **values)
-            stack.callback(plan.close)
+            if hasattr(plan, "close"):                  # a generator (any iterator will do)
+                stack.callback(plan.close)
             # the first step may call ctx.set_total(); start document goes out before it
             start = {"kind": "start", "sequence": seq.name, "params": values, "seed": ctx.seed,
                      "bench": bench, "streams": streams, "provenance": ctx.provenance,

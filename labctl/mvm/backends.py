@@ -140,11 +140,18 @@ class BenchBackend(_OpticalBackend):
                  frame: FrameFormat | None = None, gain_offset_db: float = 0.0, laser_offset_db: float = 0.0,
                  averages: int | None = None):
         bench = _bench(bench)
+        opened_here = roles is None
         if roles is None:
             from labctl.instruments import connect_all
             roles = connect_all(bench)
         io = DriverIO(bench, roles)
-        self._setup(bench, io, calibration, frame, seed, gain_offset_db, laser_offset_db, averages)
+        try:
+            self._setup(bench, io, calibration, frame, seed, gain_offset_db, laser_offset_db,
+                        averages)
+        except BaseException:
+            if opened_here:     # e.g. an unreadable calibration file: no VISA session stays open
+                io.close()
+            raise
 
 
 def optical_matmul(w, x, backend) -> MatmulResult:

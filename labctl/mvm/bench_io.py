@@ -160,6 +160,20 @@ class TableIO:
                 out[(scope, ch)] = codes
         return out
 
+    def run_frames(self, frames: list) -> list[dict[tuple[str, int], np.ndarray]]:
+        """Many frames [(waveforms {awg: (rate, {ch: codes})}, heater currents
+        or None)] through the table at once: each frame's state is what
+        :meth:`load_awgs` and :meth:`set_heater_currents` leave, then every
+        scope acquires it (labctl's frame-by-frame order) -> codes per frame.
+        The states end as the last frame left them."""
+        states = []
+        for waves, heaters in frames:
+            self.load_awgs(waves)
+            if heaters:
+                self.set_heater_currents(heaters)
+            states.append(_snapshot(self.states))
+        return self.table.acquire_frames(states, scopes_in_order(self.bench))
+
     def volts(self, codes: dict[tuple[str, int], np.ndarray]) -> dict[tuple[str, int], np.ndarray]:
         out = {}
         for (scope, ch), c in codes.items():
@@ -170,6 +184,14 @@ class TableIO:
 
     def close(self) -> None:
         pass
+
+
+def _snapshot(states: dict) -> dict:
+    """A copy of the state dicts that later set-points do not change (arrays
+    are shared: loading replaces them, it never writes into them)."""
+    def copy(obj):
+        return {k: copy(v) for k, v in obj.items()} if isinstance(obj, dict) else obj
+    return copy(states)
 
 
 class DriverIO:

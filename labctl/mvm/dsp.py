@@ -119,3 +119,42 @@ class Equaliser:
 
 def _design(taps: np.ndarray, side: np.ndarray) -> np.ndarray:
     return np.hstack([taps, np.ones((taps.shape[0], 1)), side.reshape(taps.shape[0], -1)])
+
+
+def one_periods(volts: np.ndarray, fs_in: float, symbol_rate: float, sps: int, n_symbols: int,
+                margin: int = 16) -> np.ndarray:
+    """:func:`one_period` of every row of ``volts`` [rows, samples] at once ->
+    [rows, n_symbols * sps] (one polyphase call along the last axis; each row
+    gives what :func:`one_period` gives for it)."""
+    ratio = Fraction(symbol_rate * sps / fs_in).limit_denominator(4096)
+    up, down = ratio.numerator, ratio.denominator
+    y = signal.resample_poly(volts, up, down, axis=-1, window=_polyphase_filter(up, down))
+    n = n_symbols * sps
+    if y.shape[-1] < n:
+        raise ValueError(f"record holds {y.shape[-1]} samples, a frame needs {n}")
+    start = max(0, min(margin * sps, (y.shape[-1] - n) // 2))
+    return y[..., start:start + n]
+
+
+def synchronise_rows(periods: np.ndarray, template_symbols: np.ndarray, sps: int) -> np.ndarray:
+    """:func:`synchronise` of every row of ``periods`` [rows, N]: the argmax of
+    the circular cross-correlation c[i] = sum_j x[(i + j) mod N] t[j] of the
+    zero-mean period x with the zero-mean preamble t (upsampled by ``sps``),
+    computed as irfft(X conj(T)) -> frame starts [rows] (samples)."""
+    n = periods.shape[-1]
+    t = np.zeros(n)
+    rep = np.repeat(template_symbols - template_symbols.mean(), sps)
+    t[:rep.size] = rep
+    x = periods - periods.mean(axis=-1, keepdims=True)
+    c = np.fft.irfft(np.fft.rfft(x, axis=-1) * np.conj(np.fft.rfft(t)), n=n, axis=-1)
+    return np.argmax(c, axis=-1)
+
+
+def tap_matrices(periods: np.ndarray, starts: np.ndarray, sps: int, n_symbols: int,
+                 taps: int) -> np.ndarray:
+    """:func:`tap_matrix` of every row: [rows, n_symbols, taps] (circular)."""
+    offs = np.arange(taps) - taps // 2
+    centre = np.asarray(starts)[:, None] + np.arange(n_symbols)[None, :] * sps + sps // 2
+    idx = (centre[:, :, None] + offs[None, None, :]) % periods.shape[-1]
+    return np.take_along_axis(periods[:, None, :], idx.reshape(len(periods), 1, -1),
+                              axis=-1).reshape(len(periods), n_symbols, taps)

@@ -17,7 +17,8 @@ import numpy as np
 from labctl.mvm import encode
 from labctl.mvm.bench_io import outputs, scopes_in_order
 from labctl.mvm.calibration import Calibration
-from labctl.mvm.dsp import Equaliser, one_period, synchronise, tap_matrix
+from labctl.mvm.dsp import (Equaliser, one_period, one_periods, synchronise, synchronise_rows,
+                            tap_matrices, tap_matrix)
 from labctl.mvm.frames import FrameFormat
 from labctl.mvm.plan import Plan, plan_product
 from labctl.mvm.signed import col_scales, decode_offset, row_scales, to_unsigned
@@ -37,6 +38,9 @@ DC_SYMBOLS = 16
 WEIGHT_ROUNDS = 0
 #: Weight tiles whose corrected ring settings are kept (least recently used dropped).
 WEIGHT_CACHE = 4096
+#: Frames acquired per batch in process (measured on the default bench: larger
+#: batches gain nothing, the arrays leave the CPU caches; see docs/performance.md).
+FRAME_BATCH = 8
 
 
 @dataclass
@@ -76,6 +80,11 @@ class OpticalEngine:
         #: so that an abort takes effect within one frame of a long product)
         self.before_frame: Callable[[], None] | None = None
         self._weight_cmd: dict[bytes, tuple[np.ndarray, int]] = {}
+        #: frames per batch on an IO that acquires many frames at once (in process)
+        self.frame_batch = FRAME_BATCH
+        #: where tile products run: None (here) or a callable(engine, jobs) -> ys
+        #: (labctl.mvm.farmed.FarmRunner sends chunks of frames to Dask workers)
+        self.runner = None
         self.set_operating_point(gain_offset_db, laser_offset_db)
 
     def laser_powers(self) -> dict[str, float]:
@@ -301,6 +310,27 @@ class OpticalEngine:
         self.frames_run += 1
         return self.acquire()
 
+    def run_frames(self, frames: list) -> list[dict]:
+        """Many frames [(waveforms, heaters)] in one batch of the bench IO's
+        ``run_frames`` -> volts per frame; the same as :meth:`run` frame after
+        frame (calls :attr:`before_frame` once per frame first)."""
+        if self.before_frame is not None:
+            for _ in frames:
+                self.before_frame()
+        if self._ranges is None:
+            self.autorange()
+        if not self._points_set:
+            self._configure_scopes()
+        self._points_set = True
+        loads = [({awg: (self.awg_rate(awg)[1], chans) for awg, chans in waves.items()}, heaters)
+                 for waves, heaters in frames]
+        codes = self.io.run_frames(loads)
+        waves = frames[-1][0]
+        self.last.dac = {(a, ch): c for a, chans in waves.items() for ch, c in chans.items()}
+        self.last.scope = codes[-1]
+        self.frames_run += len(frames)
+        return [self.io.volts(c) for c in codes]
+
     def periods(self, volts: dict) -> dict:
         """(scope, ch) -> one frame period at sps_rx samples/symbol."""
         f = self.frame
@@ -325,6 +355,7 @@ class OpticalEngine:
         plan = plan_product(w.shape[0], w.shape[1], x.shape[1], self.topo.scheme, ports=c.ports,
                             lanes=max(1, len(c.lanes)), frame_slots=self.frame.payload)
         y = np.zeros((w.shape[0], x.shape[1]))
+        jobs, scales = [], []
         for tile in plan.tiles:
             wt = np.zeros((plan.tile_rows, plan.tile_k))
             xt = np.zeros((plan.tile_k, plan.tile_b))
@@ -333,12 +364,51 @@ class OpticalEngine:
             sw, sx = row_scales(wt), col_scales(xt)
             wn, xn = wt / sw[:, None], xt / sx[None, :]
             if xt.min() < 0 and self.topo.scheme == "wdm" and 2 * tile.bs <= plan.tile_b:
-                ys = self._split_columns(wn, xn, tile.bs)
+                jobs.append(_split_job(wn, xn, tile.bs))
             else:
-                ys = self.tile_product(wn, xn, bool(wt.min() < 0), x_signed=bool(xt.min() < 0))
+                jobs.append(_tile_job(wn, xn, bool(wt.min() < 0), bool(xt.min() < 0)))
+            scales.append((sw, sx))
+        for tile, (sw, sx), ys in zip(plan.tiles, scales, self.run_jobs(jobs)):
             y[tile.r0:tile.r0 + tile.rows, tile.b0:tile.b0 + tile.bs] += \
                 (ys * sw[:, None] * sx[None, :])[:tile.rows, :tile.bs]
         return y, plan
+
+    def run_jobs(self, jobs: list) -> list[np.ndarray]:
+        """Tile products, one frame each, in order: through :attr:`runner` when
+        one is set (e.g. a Dask farm, labctl.mvm.farmed), else here, in batches
+        of :attr:`frame_batch` frames when the bench IO acquires many frames at
+        once (the in-process table) and one by one otherwise (the drivers)."""
+        if self.runner is not None and len(jobs) > 1:
+            return self.runner(self, jobs)
+        return self.run_jobs_here(jobs)
+
+    def run_jobs_here(self, jobs: list) -> list[np.ndarray]:
+        """:meth:`run_jobs` in this process."""
+        batched = hasattr(self.io, "acquire_frames") and self.frame_batch > 1 and self._batchable()
+        if not batched:
+            return [job.finish(self._frame(job.w_u, job.x_u)) for job in jobs]
+        out = []
+        for i in range(0, len(jobs), self.frame_batch):
+            chunk = jobs[i:i + self.frame_batch]
+            out += [job.finish(y_u) for job, y_u in zip(chunk, self._frames(chunk))]
+        return out
+
+    def _batchable(self) -> bool:
+        return not (self.topo.scheme == "wdm" and self.cal is not None and self.weight_rounds)
+
+    def _frame(self, w_u: np.ndarray, x_u: np.ndarray) -> np.ndarray:
+        return self._frame_wdm(w_u, x_u) if self.topo.scheme == "wdm" else self._frame_time(w_u, x_u)
+
+    def _frames(self, jobs: list) -> list[np.ndarray]:
+        """Unsigned tile products of many frames: encode every frame (pure),
+        acquire them in one batch, decode every frame (pure)."""
+        wdm = self.topo.scheme == "wdm"
+        drives = [(self._wdm_drive if wdm else self._time_drive)(job.w_u, job.x_u, self.frames_run + i)
+                  for i, job in enumerate(jobs)]
+        volts = self.run_frames([(d["waves"], d.get("heaters")) for d in drives])
+        if wdm:
+            return [self._wdm_decode(job.w_u, job.x_u, d, v)[0] for job, d, v in zip(jobs, drives, volts)]
+        return [self._time_decode(d, v, job.x_u.shape) for job, d, v in zip(jobs, drives, volts)]
 
     def _split_columns(self, w_s: np.ndarray, x_s: np.ndarray, b: int) -> np.ndarray:
         """Signed X on free payload slots (wdm, b columns <= half the frame):
@@ -362,11 +432,13 @@ class OpticalEngine:
         x_signed = signed if x_signed is None else x_signed
         w_u = to_unsigned(w_s) if signed else np.asarray(w_s, float)
         x_u = to_unsigned(x_s) if x_signed else np.asarray(x_s, float)
-        y_u = self._frame_wdm(w_u, x_u) if self.topo.scheme == "wdm" else self._frame_time(w_u, x_u)
-        return decode_offset(y_u, w_u, x_u, signed, x_signed)
+        return decode_offset(self._frame(w_u, x_u), w_u, x_u, signed, x_signed)
 
-    def _training(self, shape) -> np.ndarray:
-        return self.streams.rng("training", self.frames_run).uniform(0, 1, shape)
+    def _training(self, shape, index: int | None = None) -> np.ndarray:
+        """Training symbols of frame ``index`` (default: the next frame), from
+        the ("training", index) stream: a frame's symbols do not depend on batching."""
+        index = self.frames_run if index is None else index
+        return self.streams.rng("training", index).uniform(0, 1, shape)
 
     def _frame_wdm(self, w_u: np.ndarray, x_u: np.ndarray) -> np.ndarray:
         """One wdm frame with closed-loop weights: the first time a weight tile
@@ -391,7 +463,22 @@ class OpticalEngine:
 
     def _run_wdm(self, w_cmd: np.ndarray, w_u: np.ndarray, x_u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Run one frame with rings set for ``w_cmd`` -> (payload estimates of
-        w_u @ x_u, weight error [q, p] the frame's training symbols reveal).
+        w_u @ x_u, weight error [q, p] the frame's training symbols reveal)."""
+        drive = self._wdm_drive(w_cmd, x_u)
+        return self._wdm_decode(w_u, x_u, drive, self.run(drive["waves"], drive["heaters"]))
+
+    def _wdm_drive(self, w_cmd: np.ndarray, x_u: np.ndarray, index: int | None = None) -> dict:
+        """What one wdm frame sends (pure): symbols [port, slot], AWG codes
+        {awg: {ch: codes}} and heater currents for the weights ``w_cmd``."""
+        sym = self._wdm_symbols(x_u, index)
+        waves: dict = {}
+        for e in self.topo.edges:
+            waves[e.awg] = {e.awg_channels[i]: self.waveform(e.awg, e.awg_channels[i], sym[port], self.skew(e.name))
+                            for i, port in enumerate(e.ports)}
+        return {"sym": sym, "waves": waves, "heaters": self.heaters_for_weights(np.clip(w_cmd, 0.0, 1.0))}
+
+    def _wdm_decode(self, w_u, x_u, drive: dict, volts: dict) -> tuple[np.ndarray, np.ndarray]:
+        """Scope volts of one wdm frame -> (payload estimates, weight error).
 
         Weight error: the equaliser (gain, offset, sum-of-inputs term) is fitted
         to the intended ``w_u[q] @ sym``; the part of the realised weights it
@@ -399,8 +486,8 @@ class OpticalEngine:
         squares regression on the per-port known symbols estimates it."""
         f = self.frame
         n = self.topo.centre.ports
-        sym = self._wdm_symbols(x_u)
-        taps = self._wdm_taps(sym, w_cmd)
+        sym = drive["sym"]
+        taps = self._taps(volts)
         known = f.known
         y = np.zeros((n, x_u.shape[1]))
         err = np.zeros((n, n))
@@ -409,30 +496,42 @@ class OpticalEngine:
             target = w_u[q] @ sym
             eq = self.equaliser(key, taps[key][known], sx[known], target[known])
             y[q] = eq.apply(self._ffe(key, taps[key][f.payload_slice]), sx[f.payload_slice])[:x_u.shape[1]]
-            resid = eq.apply(self._ffe(key, taps[key][known]), sx[known]) - target[known]
-            err[q] = np.linalg.lstsq(sym[:, known].T, resid, rcond=None)[0]
+            if self.weight_rounds:
+                resid = eq.apply(self._ffe(key, taps[key][known]), sx[known]) - target[known]
+                err[q] = np.linalg.lstsq(sym[:, known].T, resid, rcond=None)[0]
         return y, err
 
-    def _wdm_symbols(self, x_u: np.ndarray) -> np.ndarray:
+    def _taps(self, volts: dict) -> dict:
+        """Scope volts -> {output: tap matrix [slot, taps]}: every output's
+        period cut, synchronised and windowed at once per scope (labctl.mvm.dsp)."""
+        f = self.frame
+        out = {}
+        for scope in dict.fromkeys(k[0] for k in volts):
+            keys = [k for k in volts if k[0] == scope]
+            fs = self.io.scope_info(scope)["sample_rate"]
+            per = one_periods(np.stack([volts[k] for k in keys]), fs, f.symbol_rate, f.sps_rx, f.n_symbols)
+            starts = synchronise_rows(per, f.pre, f.sps_rx)
+            for k, t in zip(keys, tap_matrices(per, starts, f.sps_rx, f.n_symbols, f.taps)):
+                out[k] = t
+        return out
+
+    def _wdm_symbols(self, x_u: np.ndarray, index: int | None = None) -> np.ndarray:
         """Symbols [port, slot] of one wdm frame: preamble, training, payload x_u, guard."""
         f = self.frame
         n = self.topo.centre.ports
         sym = np.full((n, f.n_symbols), 0.5)
         sym[:, :f.n_pre] = f.pre[None, :]
-        sym[:, f.n_pre:f.n_pre + f.train] = self._training((n, f.train))
+        sym[:, f.n_pre:f.n_pre + f.train] = self._training((n, f.train), index)
         sym[:, f.payload_slice][:, :x_u.shape[1]] = x_u
         return sym
 
     def _wdm_taps(self, sym: np.ndarray, w_cmd: np.ndarray) -> dict:
         """Send ``sym`` with rings set for ``w_cmd``; -> {output: tap matrix [slot, taps]}."""
-        f = self.frame
         waves: dict = {}
         for e in self.topo.edges:
             waves[e.awg] = {e.awg_channels[i]: self.waveform(e.awg, e.awg_channels[i], sym[port], self.skew(e.name))
                             for i, port in enumerate(e.ports)}
-        periods = self.periods(self.run(waves, self.heaters_for_weights(np.clip(w_cmd, 0.0, 1.0))))
-        return {key: tap_matrix(per, synchronise(per, f.pre, f.sps_rx), f.sps_rx, f.n_symbols, f.taps)
-                for key, per in periods.items()}
+        return self._taps(self.run(waves, self.heaters_for_weights(np.clip(w_cmd, 0.0, 1.0))))
 
     # ------------------------------------------------------------ equalisers
     def _ffe(self, key, taps: np.ndarray) -> np.ndarray:
@@ -449,6 +548,12 @@ class OpticalEngine:
         return Equaliser.train(self._ffe(key, taps), side, target)
 
     def _frame_time(self, w_u: np.ndarray, x_u: np.ndarray) -> np.ndarray:
+        drive = self._time_drive(w_u, x_u)
+        return self._time_decode(drive, self.run(drive["waves"]), x_u.shape)
+
+    def _time_drive(self, w_u: np.ndarray, x_u: np.ndarray, index: int | None = None) -> dict:
+        """What one time-scheme frame sends (pure): inputs ``xs`` [slot], lane
+        weights ``ws`` [lane, slot] and the AWG codes."""
         f = self.frame
         lanes = self.topo.centre.lanes
         kt, bt = x_u.shape
@@ -456,16 +561,25 @@ class OpticalEngine:
         ws = np.full((len(lanes), f.n_symbols), 0.5)
         xs[:f.n_pre] = f.pre
         ws[:, :f.n_pre] = 1.0
-        tr = self._training((len(lanes) + 1, f.train))
+        tr = self._training((len(lanes) + 1, f.train), index)
         xs[f.n_pre:f.n_pre + f.train] = tr[0]
         ws[:, f.n_pre:f.n_pre + f.train] = tr[1:]
         slots = kt * bt
         p0 = f.n_pre + f.train
         xs[p0:p0 + slots] = x_u.T.reshape(-1)            # slot = b * kt + k
         ws[:, p0:p0 + slots] = np.tile(w_u, (1, bt))     # w[j, k] repeated per column
-        taps = self._time_taps(xs, ws)
+        return {"xs": xs, "ws": ws, "waves": self._time_waves(xs, ws)}
+
+    def _time_decode(self, drive: dict, volts: dict, shape) -> np.ndarray:
+        """Scope volts of one time-scheme frame -> lane products [lane, column]."""
+        f = self.frame
+        kt, bt = shape
+        xs, ws = drive["xs"], drive["ws"]
+        taps = self._taps(volts)
         known = f.known
-        y = np.zeros((len(lanes), bt))
+        slots = kt * bt
+        p0 = f.n_pre + f.train
+        y = np.zeros((len(self.topo.centre.lanes), bt))
         for j, key in enumerate(self.outputs):
             side = np.stack([xs, ws[j]], axis=1)
             eq = self.equaliser(key, taps[key][known], side[known], (xs * ws[j])[known])
@@ -473,10 +587,8 @@ class OpticalEngine:
             y[j] = est.reshape(bt, kt).sum(axis=1)
         return y
 
-    def _time_taps(self, xs: np.ndarray, ws: np.ndarray) -> dict:
-        """Send inputs ``xs`` [slot] and lane weights ``ws`` [lane, slot];
-        -> {output: tap matrix [slot, taps]}."""
-        f = self.frame
+    def _time_waves(self, xs: np.ndarray, ws: np.ndarray) -> dict:
+        """AWG codes for inputs ``xs`` [slot] and lane weights ``ws`` [lane, slot]."""
         waves: dict = {}
         wa = self.topo.centre.weight_awg
         for j, lane in enumerate(self.topo.centre.lanes):
@@ -484,9 +596,12 @@ class OpticalEngine:
             ch = e.awg_channels[lane.port]
             waves.setdefault(e.awg, {})[ch] = self.waveform(e.awg, ch, xs, self.skew(e.name))
             waves.setdefault(wa, {})[lane.weight_channel] = self.waveform(wa, lane.weight_channel, ws[j])
-        periods = self.periods(self.run(waves))
-        return {key: tap_matrix(per, synchronise(per, f.pre, f.sps_rx), f.sps_rx, f.n_symbols, f.taps)
-                for key, per in periods.items()}
+        return waves
+
+    def _time_taps(self, xs: np.ndarray, ws: np.ndarray) -> dict:
+        """Send inputs ``xs`` [slot] and lane weights ``ws`` [lane, slot];
+        -> {output: tap matrix [slot, taps]}."""
+        return self._taps(self.run(self._time_waves(xs, ws)))
 
     def train_static_equalisers(self, frames: int, rng: np.random.Generator) -> dict:
         """Static FFE per output, least squares over ``frames`` frames whose
@@ -517,3 +632,40 @@ class OpticalEngine:
                     rows[key][2].append(xs * ws[j])
         return {key: Equaliser.train(np.vstack(t), np.vstack(s), np.concatenate(y)).coef[:f.taps]
                 for key, (t, s, y) in rows.items()}
+
+
+@dataclass(frozen=True)
+class TileJob:
+    """One tile product as a frame: unsigned operands ``w_u``, ``x_u`` and
+    how to turn the frame's unsigned estimate back into the signed tile."""
+
+    w_u: np.ndarray
+    x_u: np.ndarray
+    w_signed: bool
+    x_signed: bool
+    split: int = 0   # > 0: signed X sent as positive/negative columns (b = split)
+
+    def finish(self, y_u: np.ndarray) -> np.ndarray:
+        y = decode_offset(y_u, self.w_u, self.x_u, self.w_signed, self.x_signed)
+        if not self.split:
+            return y
+        b = self.split
+        out = np.zeros_like(y)
+        out[:, :b] = y[:, :b] - y[:, b:2 * b]
+        return out
+
+
+def _tile_job(w_s: np.ndarray, x_s: np.ndarray, w_signed: bool, x_signed: bool) -> TileJob:
+    w_u = to_unsigned(w_s) if w_signed else np.asarray(w_s, float)
+    x_u = to_unsigned(x_s) if x_signed else np.asarray(x_s, float)
+    return TileJob(w_u, x_u, w_signed, x_signed)
+
+
+def _split_job(w_s: np.ndarray, x_s: np.ndarray, b: int) -> TileJob:
+    """Signed X on free payload slots: max(X, 0) and max(-X, 0) as unsigned
+    columns of one frame (see OpticalEngine._split_columns)."""
+    parts = np.zeros_like(x_s)
+    parts[:, :b] = np.maximum(x_s[:, :b], 0)
+    parts[:, b:2 * b] = np.maximum(-x_s[:, :b], 0)
+    job = _tile_job(w_s, parts, bool(w_s.min() < 0), False)
+    return TileJob(job.w_u, job.x_u, job.w_signed, False, split=b)

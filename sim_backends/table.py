@@ -144,7 +144,6 @@ class OpticalTable:
                  noise: NoiseSwitches | None = None):
         self.bench = bench
         self.topology = bench.topology
-        self.scheme = schemes.for_topology(self.topology)
         self.instruments = instruments_state
         self.seed = int(bench.seed if seed is None else seed)
         self.streams = Streams(self.seed)
@@ -157,6 +156,11 @@ class OpticalTable:
         #: simulate scope averaging with N independent records (else the Gaussian shortcut)
         self.exact_average = False
         self._devices_fixed()
+
+    @property
+    def scheme(self):
+        """The scheme module (sim_backends.schemes) of this bench's topology."""
+        return schemes.for_topology(self.topology)
 
     # ------------------------------------------------------------ static device spread
     def _devices_fixed(self) -> None:

@@ -310,6 +310,15 @@ class OpticalEngine:
         self.frames_run += 1
         return self.acquire()
 
+    def prepare(self) -> None:
+        """What the first frame needs done once: vertical ranges (autorange
+        without a calibration) and the scopes' record set-up."""
+        if self._ranges is None:
+            self.autorange()
+        if not self._points_set:
+            self._configure_scopes()
+        self._points_set = True
+
     def run_frames(self, frames: list) -> list[dict]:
         """Many frames [(waveforms, heaters)] in one batch of the bench IO's
         ``run_frames`` -> volts per frame; the same as :meth:`run` frame after
@@ -317,11 +326,7 @@ class OpticalEngine:
         if self.before_frame is not None:
             for _ in frames:
                 self.before_frame()
-        if self._ranges is None:
-            self.autorange()
-        if not self._points_set:
-            self._configure_scopes()
-        self._points_set = True
+        self.prepare()
         loads = [({awg: (self.awg_rate(awg)[1], chans) for awg, chans in waves.items()}, heaters)
                  for waves, heaters in frames]
         codes = self.io.run_frames(loads)

@@ -1,0 +1,82 @@
+"""Frames of one product farmed out to Dask workers (labctl.farm).
+
+A frame of the in-process simulated bench is a pure function of the engine's
+state (bench, seed, calibration, operating point, scope set-up) and of its
+index: its training symbols come from the ("training", frame index) stream
+and its noise from the table's per-acquisition streams. :class:`FarmRunner`
+therefore sends a copy of the parent's engine to every worker once per
+product, splits the product's frames into chunks, and has each worker run its
+chunk with the frame and acquisition counters the parent would have had at
+that chunk's first frame. The results are the serial run's, byte for byte
+(tests/generation/test_farm.py); the parent then advances its own counters as
+if it had run every frame. Only the in-process path is farmed: a real bench
+(and the simulated SCPI servers that stand for one) runs frame by frame.
+"""
+from __future__ import annotations
+
+import math
+import pickle
+import uuid
+
+import numpy as np
+
+from labctl.mvm.bench_io import scopes_in_order
+
+#: Chunks per worker and product (several, so that a slow or lost worker
+#: holds back little of the product).
+CHUNKS_PER_WORKER = 3
+#: Engines unpickled on this worker, by product token (a few kept).
+_ENGINES: dict[str, object] = {}
+_KEEP = 4
+
+
+def engine_bytes(engine) -> bytes:
+    """The engine, its bench IO and optical table as one pickle, without what
+    belongs to the parent process (abort hook, runner, the table's last result)."""
+    saved = engine.before_frame, engine.runner, engine.io.table._cache
+    engine.before_frame, engine.runner, engine.io.table._cache = None, None, None
+    try:
+        return pickle.dumps(engine, protocol=pickle.HIGHEST_PROTOCOL)
+    finally:
+        engine.before_frame, engine.runner, engine.io.table._cache = saved
+
+
+def run_chunk(blob: bytes, token: str, jobs: list, frame0: int, acquisitions0: dict) -> list:
+    """Worker side: the tile products ``jobs`` as frames ``frame0 ...`` with
+    each scope's acquisition count starting at ``acquisitions0[scope]``."""
+    engine = _ENGINES.get(token)
+    if engine is None:
+        engine = _ENGINES[token] = pickle.loads(blob)
+        while len(_ENGINES) > _KEEP:
+            _ENGINES.pop(next(iter(_ENGINES)))
+    engine.frames_run = frame0
+    engine.io.table.acquisitions.update(acquisitions0)
+    return engine.run_jobs_here(jobs)
+
+
+class FarmRunner:
+    """``engine.runner``: run a product's frames on a :class:`labctl.farm.Farm`."""
+
+    def __init__(self, farm):
+        self.farm = farm
+        self.chunks = 0
+
+    def __call__(self, engine, jobs: list) -> list[np.ndarray]:
+        table = engine.io.table
+        engine.prepare()
+        blob = self.farm.scatter(engine_bytes(engine))
+        token = uuid.uuid4().hex
+        size = max(1, math.ceil(len(jobs) / (CHUNKS_PER_WORKER * max(1, self.farm.size))))
+        scopes = scopes_in_order(engine.bench)
+        tasks = []
+        for start in range(0, len(jobs), size):
+            acq = {s: table.acquisitions.get(s, 0) + start for s in scopes}
+            tasks.append((blob, token, jobs[start:start + size], engine.frames_run + start, acq))
+        out: list[np.ndarray] = []
+        for part in self.farm.map(run_chunk, tasks, check_abort=engine.before_frame):
+            out += part
+            self.chunks += 1
+        engine.frames_run += len(jobs)
+        for s in scopes:
+            table.acquisitions[s] = table.acquisitions.get(s, 0) + len(jobs)
+        return out

@@ -130,6 +130,8 @@ class RunContext:
         self.provenance: dict[str, Any] = {}
         self.snapshots: dict[str, dict] = {}
         self.state: dict[str, Any] = {}
+        #: a labctl.farm.Farm (Dask) for sequences that farm pure work out, or None
+        self.farm = None
         self.total: int | None = None
         self.aborting = threading.Event()
         self.abort_requested = threading.Event()   # set by the engine on abort / Ctrl-C / SIGTERM
@@ -195,8 +197,12 @@ class RunEngine:
     # -- running
     def run(self, seq: Sequence | str, params: dict | None = None, bench: Bench | None = None,
             out: str | Path | None = None, seed: int | None = None,
-            param_text: dict[str, str] | None = None) -> RunResult:
+            param_text: dict[str, str] | None = None, farm=None) -> RunResult:
         """Run ``seq`` to completion, abort or failure; returns a :class:`RunResult`.
+
+        ``farm``: a :class:`labctl.farm.Farm` (Dask) the sequence may send pure
+        work to (``ctx.farm``; e.g. ``generate`` farms the frames of its in-process
+        products); its results equal the serial run's.
 
         ``out``: HDF5 run file to write (None: no file).  ``seed``: None takes
         ``bench.seed``.  Raises :class:`ParameterError` before anything starts
@@ -218,6 +224,7 @@ class RunEngine:
         bench = bench if bench is not None else load_bench()
         values = seq.resolve_params(params, param_text)
         ctx = RunContext(bench, values, bench.seed if seed is None else seed)
+        ctx.farm = farm
         ctx.abort_requested = self._abort
         self._abort.clear()
         self._running.set()

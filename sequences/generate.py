@@ -128,6 +128,9 @@ def _setup(ctx) -> Iterator[None]:
     path = "inprocess" if p["backend"] == "sim" else "socket"
     with open_backend(ctx.bench, path=path, **kw) as backend:
         ctx.state["backend"] = backend
+        if ctx.farm is not None and hasattr(backend, "table"):   # in process: frames on Dask
+            from labctl.mvm.farmed import FarmRunner
+            backend.engine.runner = FarmRunner(ctx.farm)
         cal = backend.calibration
         if not p["calibration"] and p["calibration_save"] and cal is not None:
             cal.save(p["calibration_save"])

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from labctl.cli import UsageError
+from labctl.cli.farm_options import add_farm_options, farm_for
 
 
 def register(subparsers) -> None:
@@ -34,6 +35,7 @@ def register(subparsers) -> None:
     p.add_argument("--batch", type=int, default=16, help="images per step (default 16)")
     p.add_argument("--models-dir", help="directory of trained weights (from `labctl train MODEL --out DIR`; "
                    "default: the shipped ones)")
+    add_farm_options(p)
     p.set_defaults(func=cmd_generate)
 
 
@@ -74,7 +76,8 @@ def cmd_generate(args) -> int:
     note = "" if args.calibration else "; calibrating the bench first"
     print(f"labctl generate: {', '.join(models)} x {args.count} images, {args.backend} backend{note}")
     try:
-        result = RunEngine().run("generate", params, bench, out=out, seed=args.seed)
+        with farm_for(args) as farm:
+            result = RunEngine().run("generate", params, bench, out=out, seed=args.seed, farm=farm)
     except ParameterError as exc:
         raise UsageError(str(exc)) from None
     sheets = write_sheets(out) if result.steps else []

@@ -2,6 +2,7 @@
 
     labctl sequences                                   # list sequences and their parameters
     labctl run SEQUENCE [--bench FILE] [--out FILE] [--seed N] [--set name=value ...]
+                        [--workers N | --scheduler ADDRESS]
     labctl show FILE                                   # status, parameters, metrics of a run file
 
 ``run`` uses the embedded simulated bench unless ``--bench`` is given and
@@ -19,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from labctl.cli import UsageError
+from labctl.cli.farm_options import add_farm_options, farm_for
 
 
 def register(subparsers) -> None:
@@ -30,6 +32,7 @@ def register(subparsers) -> None:
     p.add_argument("--bench", help="bench file (default: the embedded simulated bench)")
     p.add_argument("--out", help="run file (default: runs/<timestamp>_<sequence>.h5)")
     p.add_argument("--seed", type=int, help="run seed (default: the bench file's seed)")
+    add_farm_options(p)
     p.add_argument("--set", dest="assignments", action="append", default=[], metavar="NAME=VALUE",
                    help="set a sequence parameter (repeatable; lists as a,b,c)")
     p.set_defaults(func=cmd_run)
@@ -77,7 +80,8 @@ def cmd_run(args) -> int:
         raise UsageError(str(exc)) from None
     out = Path(args.out) if args.out else default_out_path(seq.name)
     try:
-        result = RunEngine().run(seq, params, bench, out=out, seed=args.seed)
+        with farm_for(args) as farm:
+            result = RunEngine().run(seq, params, bench, out=out, seed=args.seed, farm=farm)
     except ParameterError as exc:  # found by the sequence's setup (e.g. an unknown model)
         raise UsageError(str(exc)) from None
     print(f"{result.status}: {result.steps} steps -> {out}")

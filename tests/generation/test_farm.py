@@ -1,0 +1,99 @@
+"""Scale-out on a real Dask LocalCluster (2 worker processes on 127.0.0.1):
+farmed frames give the serial run's bytes, a killed worker's chunk is re-run,
+an abort from the parent cancels what is outstanding."""
+from __future__ import annotations
+
+import os
+import signal
+
+import h5py
+import numpy as np
+import pytest
+
+from labctl.cli import main
+from labctl.engine import RunAborted
+from labctl.farm import Farm
+from labctl.mvm import SimBackend
+from labctl.mvm.farmed import FarmRunner
+
+#: bounded wait for the scheduler to forget cancelled tasks (s)
+FORGET_S = 20
+
+
+@pytest.fixture(scope="module")
+def farm():
+    with Farm(workers=2) as f:
+        yield f
+
+
+def _generate(argv_extra, tiny_models, calibration_file, out, capsys):
+    code = main(["generate", "--model", "digits-vae", "--models-dir", str(tiny_models), "--count", "3",
+                 "--batch", "2", "--calibration", str(calibration_file), "--out", str(out)] + argv_extra)
+    printed = capsys.readouterr().out
+    assert code == 0, printed
+    return printed
+
+
+def test_workers_2_give_the_serial_images_and_metrics(tiny_models, calibration_file, tmp_path, capsys):
+    _generate([], tiny_models, calibration_file, tmp_path / "serial.h5", capsys)
+    printed = _generate(["--workers", "2"], tiny_models, calibration_file, tmp_path / "farm.h5", capsys)
+    assert "dask: 2 workers; dashboard http://127.0.0.1:" in printed
+    with h5py.File(tmp_path / "serial.h5", "r") as a, h5py.File(tmp_path / "farm.h5", "r") as b:
+        assert b["entry"].attrs["status"] == "completed"
+        for name in ("optical", "digital"):
+            assert a[f"entry/images/{name}"][()].tobytes() == b[f"entry/images/{name}"][()].tobytes()
+        metrics = [k for k in a["entry/metrics"] if isinstance(a[f"entry/metrics/{k}"], h5py.Dataset)]
+        assert "psnr_db" in metrics and "effective_bits" in metrics
+        for key in metrics:
+            assert a[f"entry/metrics/{key}"][()].tobytes() == b[f"entry/metrics/{key}"][()].tobytes(), key
+
+
+def _product(seed=5):
+    rng = np.random.default_rng(seed)
+    return rng.uniform(-1, 1, (48, 32)), rng.uniform(0, 1, (32, 8))
+
+
+def test_a_killed_worker_is_replaced_and_the_product_completes(farm, bench, calibration_file):
+    w, x = _product()
+    serial = SimBackend(bench, seed=2, calibration=str(calibration_file)).engine.matmul(w, x)[0]
+    pids = list(farm.client.run(os.getpid).values())
+    engine = SimBackend(bench, seed=2, calibration=str(calibration_file)).engine
+    engine.runner = FarmRunner(farm)
+    killed = []
+
+    def kill_one_worker():          # called while the parent waits for the first chunk
+        if not killed:
+            killed.append(pids[0])
+            os.kill(pids[0], signal.SIGKILL)
+    engine.before_frame = kill_one_worker
+    farmed = engine.matmul(w, x)[0]
+    assert killed == [pids[0]]
+    assert farmed.tobytes() == serial.tobytes()
+    farm.client.wait_for_workers(2, timeout=60)          # the nanny restarted it
+    assert pids[0] not in farm.client.run(os.getpid).values()
+
+
+def test_abort_from_the_parent_cancels_outstanding_chunks(farm, bench, calibration_file):
+    w, x = _product(7)
+    engine = SimBackend(bench, seed=2, calibration=str(calibration_file)).engine
+    engine.runner = FarmRunner(farm)
+    calls = []
+
+    def abort_on_second_wait():
+        calls.append(1)
+        if len(calls) == 2:
+            raise RunAborted("abort requested")
+    engine.before_frame = abort_on_second_wait
+    frames0 = engine.frames_run
+    with pytest.raises(RunAborted):
+        engine.matmul(w, x)
+    assert engine.frames_run == frames0          # nothing counted as run
+    remaining = None
+    for _ in range(int(FORGET_S / 0.2)):         # bounded: the scheduler releases cancelled tasks
+        remaining = farm.client.run_on_scheduler(
+            lambda dask_scheduler: sum(ts.state in ("processing", "waiting", "queued", "no-worker")
+                                       for ts in dask_scheduler.tasks.values()))
+        if remaining == 0:
+            break
+        farm.client.gather([farm.client.submit(int, 0, pure=False)])  # one round trip
+    assert remaining == 0

@@ -51,7 +51,6 @@ def main() -> None:
     window.show()
     live = window.live_view
     window.tabs.setCurrentWidget(live)
-    worker = window.worker
 
     def wait(predicate, timeout=60.0):
         end = time.monotonic() + timeout

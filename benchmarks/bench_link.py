@@ -21,7 +21,6 @@ comparison is reported as skipped, with the reason.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import logging
 import time

@@ -11,8 +11,8 @@ import warnings
 
 from pymeasure.instruments.keysight import KeysightN7776C as PymeasureN7776C
 
-from drivers.scpi_instrument import LabInstrument
 from drivers.role_adapter import LaserRole
+from drivers.scpi_instrument import LabInstrument
 from labctl.roles import check_limit
 
 #: N7776C data sheet: about +10 dBm maximum (high-power option +13 dBm).

@@ -12,8 +12,8 @@ from pymeasure.instruments import Instrument
 from pymeasure.instruments.santec import TSL570
 from pymeasure.instruments.validators import strict_range
 
-from drivers.scpi_instrument import LabInstrument
 from drivers.role_adapter import LaserRole
+from drivers.scpi_instrument import LabInstrument
 from labctl.roles import check_limit
 
 #: TSL-570 data sheet: 1480-1640 nm; -15..+13 dBm output.

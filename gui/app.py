@@ -10,15 +10,15 @@ def create_window(bench_path: str | Path | None = None, run_dir: str | Path = "r
 
     A ``QApplication`` must exist.
     """
-    from labctl.bench import load_bench
     from gui.main_window import MainWindow
+    from labctl.bench import load_bench
     return MainWindow(load_bench(bench_path), run_dir)
 
 
 def main(bench_path: str | Path | None = None, run_dir: str | Path = "runs") -> int:
     """Run the GUI until its window closes; returns the exit status."""
-    from PySide6.QtWidgets import QApplication
     import pyqtgraph as pg
+    from PySide6.QtWidgets import QApplication
     app = QApplication.instance() or QApplication(sys.argv[:1])
     pg.setConfigOptions(antialias=False, background="w", foreground="k")
     window = create_window(bench_path, run_dir)

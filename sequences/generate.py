@@ -179,8 +179,8 @@ def _plan(ctx, names, count, batch, ber_frames):
 
 def _batches(ctx, engine, optical, models, names, count, batch, ber_frames):
     from labctl.generation.link_ber import measure_link_ber
-    from labctl.models import DigitalBackend, ProductRecorder
     from labctl.imaging import psnr
+    from labctl.models import DigitalBackend, ProductRecorder
 
     recorders = {n: ProductRecorder() for n in names}
     made = {n: ([], []) for n in names}

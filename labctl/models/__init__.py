@@ -14,11 +14,27 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from labctl.models.backends import DigitalBackend, GaussianNoiseBackend, MatmulBackend, effective_bits
-from labctl.models.generative import (Classifier, DiffusionModel, GenerativeModel, LatentDecoder,
-                                     LatentDiffusionModel)
+from labctl.models.backends import (
+    DigitalBackend,
+    GaussianNoiseBackend,
+    MatmulBackend,
+    effective_bits,
+)
+from labctl.models.generative import (
+    Classifier,
+    DiffusionModel,
+    GenerativeModel,
+    LatentDecoder,
+    LatentDiffusionModel,
+)
 from labctl.models.network import LayerInfo, ProductRecorder
-from labctl.models.weights import WEIGHTS_DIR, WeightsError, load_weights, read_manifest, shipped_models
+from labctl.models.weights import (
+    WEIGHTS_DIR,
+    WeightsError,
+    load_weights,
+    read_manifest,
+    shipped_models,
+)
 
 _KINDS = {"vae": LatentDecoder, "gan": LatentDecoder, "diffusion": DiffusionModel,
           "latent-diffusion": LatentDiffusionModel}

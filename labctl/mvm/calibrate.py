@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from labctl.mvm.calibration import Calibration
-from labctl.mvm.dsp import synchronise, synchronise_fine, tap_matrix
+from labctl.mvm.dsp import synchronise, synchronise_fine
 from labctl.mvm.encode import undo_thermal_crosstalk
 from labctl.mvm.engine import DC_SYMBOLS
 

@@ -17,8 +17,13 @@ import numpy as np
 from labctl.mvm import encode
 from labctl.mvm.bench_io import outputs, scopes_in_order
 from labctl.mvm.calibration import Calibration
-from labctl.mvm.dsp import (Equaliser, one_period, one_periods, synchronise, synchronise_rows,
-                            tap_matrices, tap_matrix)
+from labctl.mvm.dsp import (
+    Equaliser,
+    one_period,
+    one_periods,
+    synchronise_rows,
+    tap_matrices,
+)
 from labctl.mvm.frames import FrameFormat
 from labctl.mvm.plan import Plan, plan_product
 from labctl.mvm.signed import col_scales, decode_offset, row_scales, to_unsigned

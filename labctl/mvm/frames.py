@@ -21,7 +21,6 @@ import numpy as np
 
 from labctl.mvm.dsp import preamble
 
-
 #: Symbols recorded before and after the decoded frame period (resampler transients).
 MARGIN_SYMBOLS = 16
 

@@ -32,10 +32,10 @@ chunks (:mod:`sim_backends.physics.chunks`).
 """
 from __future__ import annotations
 
-import numpy as np
-import scipy.fft as sfft
 from collections import OrderedDict
 
+import numpy as np
+import scipy.fft as sfft
 from scipy import signal, special
 
 _LN2 = np.log(2.0)

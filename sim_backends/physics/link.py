@@ -43,8 +43,8 @@ from sim_backends.physics.driver_amp import DriverAmp
 from sim_backends.physics.edfa import EDFA
 from sim_backends.physics.fibre import Fibre
 from sim_backends.physics.laser import CombSource, Laser
-from sim_backends.physics.mzm import MZM
 from sim_backends.physics.mux import Demux
+from sim_backends.physics.mzm import MZM
 from sim_backends.physics.photodiode import Photodiode
 from sim_backends.physics.streams import Streams
 
@@ -183,7 +183,7 @@ def receive_codes(cfg: LinkConfig, field, streams: Streams):
     """Field [channels, samples] at the VOA input -> (uint16 scope codes
     [channels, samples], one ADC per channel with its range/offset).  VOA,
     demux (WDM), PD+TIA and scope front end run chunked."""
-    fs, n = cfg.fs, field.shape[-1]
+    fs = cfg.fs
     adc = dataclasses.replace(cfg.adc, sample_rate=fs)
     scale = np.float32(voa_scale(cfg, field))
 

@@ -25,7 +25,8 @@ TiN heater tuning ~0.25 nm/mW, heater resistance ~ 1 kOhm.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field as dc_field
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 
 import numpy as np
 

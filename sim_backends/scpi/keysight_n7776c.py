@@ -18,7 +18,15 @@ from __future__ import annotations
 import math
 
 from sim_backends.scpi.commands import Command
-from sim_backends.scpi.instrument import Call, SCPIError, SimInstrument, boolean, fmt_bool, integer, number
+from sim_backends.scpi.instrument import (
+    Call,
+    SCPIError,
+    SimInstrument,
+    boolean,
+    fmt_bool,
+    integer,
+    number,
+)
 
 WAVELENGTH = number(1480e-9, 1620e-9, {"M": 1.0, "NM": 1e-9, "PM": 1e-12})
 POWER_W = number(1e-6, 0.020, {"W": 1.0, "MW": 1e-3, "UW": 1e-6})

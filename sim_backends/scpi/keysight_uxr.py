@@ -32,8 +32,16 @@ from __future__ import annotations
 import numpy as np
 
 from sim_backends.scpi.commands import Command
-from sim_backends.scpi.instrument import (Block, Call, SCPIError, boolean, choice, fmt_bool,
-                                          integer, number)
+from sim_backends.scpi.instrument import (
+    Block,
+    Call,
+    SCPIError,
+    boolean,
+    choice,
+    fmt_bool,
+    integer,
+    number,
+)
 from sim_backends.scpi.scope import SimScope
 
 FORMATS = {"ASCii": 0, "BYTE": 1, "WORD": 2}

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import pytest
-
 from drivers_sim_bench import EVERY_MODEL, bench_of, serving
 
 

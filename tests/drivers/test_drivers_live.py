@@ -5,9 +5,16 @@ import numpy as np
 import pytest
 
 from labctl import instruments
+from labctl.roles import (
+    AWG,
+    BiasController,
+    HeaterArray,
+    Laser,
+    OpticalAmplifier,
+    Oscilloscope,
+    PowerMeter,
+)
 from sim_backends.physics.mzm import MZM
-from labctl.roles import (AWG, BiasController, HeaterArray, Laser, OpticalAmplifier, Oscilloscope,
-                          PowerMeter)
 
 
 def state(servers, name):

@@ -1,7 +1,7 @@
 """Fault modes of the simulated instruments become clear driver errors within the timeout."""
 import pytest
-
 from drivers_sim_bench import bench_of, serving
+
 from labctl import instruments
 from labctl.roles import InstrumentError, InstrumentReplyError, InstrumentTimeout
 

@@ -6,8 +6,8 @@ and whichever scope model are connected (AWG channel 1 cabled to scope channel 1
 """
 import numpy as np
 import pytest
-
 from drivers_sim_bench import bench_of, serving
+
 from labctl import instruments
 from sim_backends.scpi.back_to_back import BackToBackTable
 

@@ -4,16 +4,16 @@
 message at all, and against a simulated instrument whose state must not change.
 """
 import pytest
+from drivers_sim_bench import bench_of, serving
 from pymeasure.test import expected_protocol
 
 from drivers.generic_edfa import EDFAAmplifier, GenericEDFA
 from drivers.generic_heaters import GenericHeaters, HeaterBank
 from drivers.generic_mbc import GenericMBC, MBCBias
-from drivers.keysight_m8196a import KeysightM8196A, M8196AAWG
+from drivers.keysight_m8196a import M8196AAWG, KeysightM8196A
 from drivers.keysight_n7776c import KeysightN7776C, N7776CLaser
 from drivers.santec_tsl570 import SantecTSL570, TSL570Laser
 from drivers.tektronix_awg70002b import AWG70002BAWG, TektronixAWG70002B
-from drivers_sim_bench import bench_of, serving
 from labctl import instruments
 from labctl.bench import SafetyLimits
 from labctl.roles import SafetyLimitError

@@ -3,8 +3,8 @@ import socket
 
 import numpy as np
 import pytest
-
 from drivers_sim_bench import bench_of, serving
+
 from sim_backends.scpi.commands import header_regex
 from sim_backends.scpi.models import SIM_MODELS, create
 

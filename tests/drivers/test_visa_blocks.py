@@ -5,7 +5,14 @@ import numpy as np
 import pytest
 from pymeasure.adapters import ProtocolAdapter
 
-from labctl.visa_blocks import BlockError, block_header, decode_block, encode_block, read_block, write_block
+from labctl.visa_blocks import (
+    BlockError,
+    block_header,
+    decode_block,
+    encode_block,
+    read_block,
+    write_block,
+)
 
 
 def test_header_counts_digits_and_bytes():

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import re
+from importlib import resources
 
 import pytest
 
 from labctl.bench import DEFAULT_TIME, BenchError, load_bench, parse_bench
 from labctl.bench.loader import DEFAULT_SIM
-from importlib import resources
 
 TEAM_SET = {  # docs/TEAM.md default instrument set: name -> (role, driver module)
     "laser_a": ("laser", "santec_tsl570"), "laser_b": ("laser", "keysight_n7776c"),

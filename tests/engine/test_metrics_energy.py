@@ -7,7 +7,13 @@ from scipy import stats
 
 from labctl import metrics
 from labctl.bench import load_bench
-from labctl.energy import OPS_PER_MAC, REFERENCE_POINTS, OperatingPoint, energy, operating_point_from_bench
+from labctl.energy import (
+    OPS_PER_MAC,
+    REFERENCE_POINTS,
+    OperatingPoint,
+    energy,
+    operating_point_from_bench,
+)
 
 
 @pytest.mark.parametrize("k, n", [(0, 1000), (7, 1000), (500, 1000), (1000, 1000)])

@@ -6,7 +6,12 @@ import dataclasses
 import numpy as np
 import pytest
 
-from labctl.generation.parallel import ParallelCentre, Rendezvous, edge_partitions, measure_crosstalk
+from labctl.generation.parallel import (
+    ParallelCentre,
+    Rendezvous,
+    edge_partitions,
+    measure_crosstalk,
+)
 from labctl.metrics import enob
 from labctl.mvm import SimBackend
 from sim_backends.table import NoiseSwitches

@@ -24,6 +24,7 @@ def run_stress(*args: str) -> subprocess.CompletedProcess:
 
 def test_guard_holds_while_a_worker_thread_runs_and_hands_back_after(qapp):
     from PySide6.QtCore import QObject
+
     from gui.workers import start_in_thread, stop_thread
     assert gc.isenabled() and not gc_guard.holding()
     thread = start_in_thread(QObject(), "idle")

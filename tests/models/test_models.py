@@ -4,8 +4,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from labctl.models import (DigitalBackend, GaussianNoiseBackend, ProductRecorder, UnknownModel,
-                           available_models, effective_bits, load_model)
+from labctl.models import (
+    DigitalBackend,
+    GaussianNoiseBackend,
+    ProductRecorder,
+    UnknownModel,
+    available_models,
+    effective_bits,
+    load_model,
+)
 from labctl.models.network import LayerInfo, Linear
 
 

@@ -3,7 +3,6 @@ import numpy as np
 import pytest
 
 from labctl.mvm.bench_io import TableIO
-from labctl.mvm.dsp import to_volts
 from labctl.mvm.engine import OpticalEngine
 from sim_backends.physics import filters, units
 from sim_backends.table import NoiseSwitches

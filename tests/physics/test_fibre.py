@@ -1,8 +1,8 @@
 """Fibre: loss, dispersion power fading nulls, SPM phase, energy; OptiCommPy cross-check."""
 import numpy as np
 import pytest
-
 from physics_theory import C_LIGHT
+
 from sim_backends.physics.fibre import Fibre
 from sim_backends.physics.mzm import MZM
 from sim_backends.physics.photodiode import Photodiode

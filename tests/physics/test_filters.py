@@ -2,8 +2,8 @@
 overlap-save and chunked evaluation against one whole-record FFT."""
 import numpy as np
 import pytest
-
 from physics_theory import gaussian_enbw
+
 from sim_backends.physics import chunks, filters, link
 from sim_backends.physics.fibre import Fibre
 from sim_backends.physics.photodiode import Photodiode

@@ -4,9 +4,9 @@ import json
 
 import numpy as np
 import pytest
+from physics_theory import q_function
 
 from labctl.cli import main
-from physics_theory import q_function
 from sim_backends.physics import link, pam
 from sim_backends.physics.fibre import Fibre
 

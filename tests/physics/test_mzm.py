@@ -1,7 +1,8 @@
 """MZM transfer (cos^2), extinction ratio, insertion loss, bias points."""
 import numpy as np
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sim_backends.physics.mzm import MZM, bias_voltage
 

@@ -4,9 +4,8 @@ Tolerances: the sample variance of N_eff independent Gaussian samples has a
 relative standard deviation sqrt(2 / N_eff); each test uses N_eff >= 1e5
 (filtered noise: N_eff ~ N * 2 ENBW / fs), so 3 % is > 6 sigma."""
 import numpy as np
-import pytest
-
 from physics_theory import C_LIGHT, H_PLANCK, Q_E, gaussian_enbw
+
 from sim_backends.physics.edfa import EDFA
 from sim_backends.physics.laser import CombSource, Laser
 from sim_backends.physics.photodiode import Photodiode, thermal_density

@@ -1,10 +1,11 @@
 """PAM mapping and BER vs electrical SNR against the closed form (AWGN)."""
 import numpy as np
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
+from physics_theory import q_function
 
 from sim_backends.physics import pam
-from physics_theory import q_function
 
 
 @given(st.lists(st.integers(0, 1), min_size=0, max_size=64).filter(lambda b: len(b) % 2 == 0))

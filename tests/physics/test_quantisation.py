@@ -1,7 +1,8 @@
 """DAC and ADC quantisation SNR vs 6.02 N + 1.76 dB, ENOB, clipping, fixed full scale."""
 import numpy as np
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from sim_backends.physics.adc import ADC

@@ -1,8 +1,8 @@
 """AWGR routing table and crosstalk; micro-ring thermal tuning and line shape; demux."""
 import numpy as np
 import pytest
-
 from physics_theory import C_LIGHT
+
 from sim_backends.physics.awgr import AWGR
 from sim_backends.physics.laser import CombSource
 from sim_backends.physics.microring import MicroRing, RingBank

@@ -70,7 +70,7 @@ Keep each step a pure function of (bench file, parameters, seed, step index)
 wherever it touches only the simulated backend: derive randomness from
 ``ctx.rng(<names including the step index>)``, never from state carried between
 steps, so steps can later be farmed out to a distributed engine (Dask)
-unchanged (DESIGN.md, "Growing past one machine").
+unchanged (docs/DESIGN.md, "Growing past one machine").
 
 Running
 -------

@@ -1,6 +1,6 @@
 """HDF5 run files: the writer (an engine subscriber) and a reader.
 
-Layout (the contract of DESIGN.md; every dataset has a ``units`` attribute,
+Layout (the contract of docs/DESIGN.md; every dataset has a ``units`` attribute,
 "" for text)::
 
     /entry                     NX_class=NXentry; attrs sequence, status
@@ -23,7 +23,7 @@ Layout (the contract of DESIGN.md; every dataset has a ``units`` attribute,
 
 SWMR: the file is created with ``libver="latest"``; every group, dataset and
 attribute is created before ``swmr_mode`` is switched on, because changing an
-attribute afterwards corrupts what a live reader sees (DESIGN.md pitfalls).
+attribute afterwards corrupts what a live reader sees (docs/DESIGN.md pitfalls).
 Live state therefore goes to /entry/live; the /entry attributes status,
 end_time and error are set once, after the SWMR session is closed, by
 reopening the file normally.  Each step is appended and flushed, so a run

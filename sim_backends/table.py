@@ -1,5 +1,5 @@
 """The simulated optical table: every instrument of one bench wired as the
-bench topology says (DESIGN.md, "The data path"; INTERFACES.md).
+bench topology says (docs/DESIGN.md, "The data path"; INTERFACES.md).
 
 The table owns no settings: it reads the instruments' ``state`` dicts (keys of
 docs/INTERFACES.md) each time a scope acquires, runs the physics of

@@ -1,12 +1,12 @@
 """Optical topology of a bench: edge nodes, metro spans and the computing centre.
 
-This is the ``[topology]`` table of a bench file (see DESIGN.md, "The data path").
+This is the ``[topology]`` table of a bench file (see docs/DESIGN.md, "The data path").
 Every model forbids unknown keys, so a typo in the bench file is an error that
 names the key path.  Units are SI except where the field name says otherwise
 (``*_db``, ``*_dbm``, ``*_ps_nm_km``: the units the datasheets and bench files use;
 they are converted once, where they are used).
 
-Two computing schemes (DESIGN.md):
+Two computing schemes (docs/DESIGN.md):
 
 * ``wdm``: each edge port ``p`` carries an N-line comb modulated by one MZM with
   ``x_p``; a micro-ring bank sets the weight of comb line ``k`` at port ``p``; a
@@ -22,6 +22,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from sim_backends.physics import fibre
+
 SPEED_OF_LIGHT = 299_792_458.0  # m/s
 
 
@@ -30,15 +32,14 @@ class _Strict(BaseModel):
 
 
 class Span(_Strict):
-    """One metro fibre span. Defaults: Corning SMF-28 Ultra datasheet
-    (attenuation <= 0.18-0.20 dB/km at 1550 nm, D = 17 ps/(nm km) typ.,
-    slope 0.057 ps/(nm^2 km), group index 1.4682)."""
+    """One metro fibre span. Defaults: Corning SMF-28 Ultra, defined once in
+    :mod:`sim_backends.physics.fibre` (``SMF28_*``, with the datasheet figures)."""
 
     length_m: float = Field(gt=0)
-    loss_db_per_km: float = Field(0.20, ge=0)
-    dispersion_ps_nm_km: float = 17.0
-    slope_ps_nm2_km: float = 0.057
-    group_index: float = Field(1.4682, gt=1)
+    loss_db_per_km: float = Field(fibre.SMF28_LOSS_DB_KM, ge=0)
+    dispersion_ps_nm_km: float = fibre.SMF28_DISPERSION_PS_NM_KM
+    slope_ps_nm2_km: float = fibre.SMF28_SLOPE_PS_NM2_KM
+    group_index: float = Field(fibre.SMF28_GROUP_INDEX, gt=1)
 
     @property
     def delay_s(self) -> float:

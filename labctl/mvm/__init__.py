@@ -1,4 +1,4 @@
-"""Optical matrix products on a bench (DESIGN.md, "The data path").
+"""Optical matrix products on a bench (docs/DESIGN.md, "The data path").
 
 Entry point: ``optical_matmul(W, X, backend) -> MatmulResult``; backends
 ``DigitalBackend``, ``SimBackend`` (in-process physics) and ``BenchBackend``

@@ -66,7 +66,7 @@ def signed_cost(backend, m: int, k: int, b: int, rng: np.random.Generator) -> tu
     W, X uniform in [0, 1] (sent as they are) versus uniform in [-1, 1]
     (offset encoding). Each ENOB is relative to its own product's range; the
     difference is the precision the signed scheme costs (expected ~2 bits: the
-    signal is a quarter of the unsigned range on a background, DESIGN.md)."""
+    signal is a quarter of the unsigned range on a background, docs/DESIGN.md)."""
     w, x = rng.uniform(0, 1, (m, k)), rng.uniform(0, 1, (k, b))
     e_u = enob(backend.matmul(w, x), w @ x)
     w, x = rng.uniform(-1, 1, (m, k)), rng.uniform(-1, 1, (k, b))

@@ -1,6 +1,6 @@
 """Receiver DSP for matrix products: scope codes -> per-symbol estimates.
 
-Steps (DESIGN.md, data path step 6):
+Steps (docs/DESIGN.md, data path step 6):
 
 1. ``to_volts``: ADC codes -> V with the scope's range/offset
    (v = offset - range/2 + (code + 1/2) range/2^bits, as sim_backends.physics.adc).

@@ -1,4 +1,4 @@
-"""Values -> integer DAC codes and heater currents (DESIGN.md, data path step 2).
+"""Values -> integer DAC codes and heater currents (docs/DESIGN.md, data path step 2).
 
 Modulators: an intensity value u in [0, 1] is sent as the normalised
 transmission ``t = T_LO + (T_HI - T_LO) u`` of the modulator's measured

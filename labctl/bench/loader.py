@@ -13,6 +13,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from labctl.bench.model import Bench
+from labctl.bench.topology import CENTRE_KINDS
 
 #: Names of the embedded benches (files of this package).
 DEFAULT_SIM = "default_sim.toml"
@@ -87,4 +88,5 @@ def _expected(message: str) -> str:
 
 def _is_union_tag(part) -> bool:
     """pydantic inserts type names like 'function-after[...]' into loc paths."""
-    return isinstance(part, str) and ("[" in part or part in ("int", "float", "str", "bool"))
+    return isinstance(part, str) and ("[" in part or part in ("int", "float", "str", "bool")
+                                      or part in CENTRE_KINDS)  # tags of the centre union

@@ -129,13 +129,4 @@ def _topology_references(topo) -> list[tuple[str, str, str]]:
                  (f"{key}.bias", edge.bias, "bias")]
         if edge.amplifier is not None:
             refs.append((f"{key}.amplifier", edge.amplifier, "amplifier"))
-    centre = topo.centre
-    if centre.rings is not None:
-        refs.append(("topology.centre.rings.heaters", centre.rings.heaters, "heaters"))
-    if centre.weight_awg is not None:
-        refs.append(("topology.centre.weight_awg", centre.weight_awg, "awg"))
-    for i, pd in enumerate(centre.photodiodes):
-        refs.append((f"topology.centre.photodiodes.{i}.scope", pd.scope, "scope"))
-    for i, lane in enumerate(centre.lanes):
-        refs.append((f"topology.centre.lanes.{i}.photodiode.scope", lane.photodiode.scope, "scope"))
-    return refs
+    return refs + topo.centre.instrument_references()

@@ -18,13 +18,29 @@ Two computing schemes (docs/DESIGN.md):
 """
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from sim_backends.physics import fibre
 
 SPEED_OF_LIGHT = 299_792_458.0  # m/s
+
+
+def key_error(loc: tuple, value, expected: str) -> ValidationError:
+    """A validation error at ``loc`` (relative to the model that raises it:
+    pydantic prefixes the enclosing keys), so the bench loader names the key
+    path: ``<path>: expected <expected>, got <value>``."""
+    detail = InitErrorDetails(type=PydanticCustomError("value_error", expected), loc=loc,
+                              input=value)
+    return ValidationError.from_exception_data("bench", [detail])
 
 
 class _Strict(BaseModel):
@@ -125,19 +141,83 @@ class Lane(_Strict):
     photodiode: Photodiode
 
 
-class Centre(_Strict):
+class _CentreBase(_Strict):
+    """What every computing centre has: its input ports, the comb / AWGR grid.
+    ``kind`` (the discriminator of :data:`Centre`) is copied from the
+    topology's ``scheme`` when the bench file is parsed."""
+
     ports: int = Field(8, ge=1)
     wavelengths: int = Field(8, ge=1)
     comb_spacing_hz: float = Field(100e9, gt=0)
     #: centre of the comb / AWGR grid: ITU 193.4 THz = 1550.12 nm
     grid_centre_hz: float = Field(193.4e12, gt=0)
     awgr: Awgr = Awgr()
-    rings: RingBank | None = None
-    #: wdm: one photodiode per AWGR output q (length = ports)
-    photodiodes: list[Photodiode] = Field(default_factory=list)
-    #: time scheme: weight AWG and its lanes
-    weight_awg: str | None = None
-    lanes: list[Lane] = Field(default_factory=list)
+
+    def check_edges(self, edges: list[EdgeNode]) -> None:
+        """Checks that need the edge nodes (raise ValueError naming the key path)."""
+
+    def instrument_references(self) -> list[tuple[str, str, str]]:
+        """(key path, instrument name, expected role) of every instrument the centre names."""
+        return []
+
+
+class WdmCentre(_CentreBase):
+    """wdm centre: micro-ring weight bank, cyclic N x N AWGR, one photodiode per output."""
+
+    kind: Literal["wdm"] = "wdm"
+    rings: RingBank
+    #: one photodiode per AWGR output q (length = ports)
+    photodiodes: list[Photodiode]
+
+    @model_validator(mode="after")
+    def _square(self):
+        n = self.ports
+        if self.wavelengths != n:
+            raise key_error(("wavelengths",), self.wavelengths,
+                            f"wavelengths == ports ({n}) for a cyclic N x N AWGR")
+        if len(self.photodiodes) != n:
+            raise key_error(("photodiodes",), len(self.photodiodes),
+                            f"{n} photodiodes (one per AWGR output)")
+        return self
+
+    def check_edges(self, edges: list[EdgeNode]) -> None:
+        ports = sorted(p for e in edges for p in e.ports)
+        if ports != list(range(self.ports)):
+            raise key_error(("edges",), ports,
+                            f"edge ports covering the centre ports 0..{self.ports - 1} once each")
+
+    def instrument_references(self) -> list[tuple[str, str, str]]:
+        refs = [("topology.centre.rings.heaters", self.rings.heaters, "heaters")]
+        return refs + [(f"topology.centre.photodiodes.{i}.scope", pd.scope, "scope")
+                       for i, pd in enumerate(self.photodiodes)]
+
+
+class TimeCentre(_CentreBase):
+    """time centre: a weight AWG driving one cascaded MZM per lane."""
+
+    kind: Literal["time"] = "time"
+    weight_awg: str
+    lanes: list[Lane] = Field(min_length=1)
+
+    def check_edges(self, edges: list[EdgeNode]) -> None:
+        names = [e.name for e in edges]
+        for i, lane in enumerate(self.lanes):
+            if lane.edge not in names:
+                raise key_error(("centre", "lanes", i, "edge"), lane.edge, f"one of {names}")
+
+    def instrument_references(self) -> list[tuple[str, str, str]]:
+        refs = [("topology.centre.weight_awg", self.weight_awg, "awg")]
+        return refs + [(f"topology.centre.lanes.{i}.photodiode.scope", ln.photodiode.scope, "scope")
+                       for i, ln in enumerate(self.lanes)]
+
+
+#: Every centre model, one per computing scheme (a new scheme adds its model here
+#: and its module in labctl.mvm.schemes); the bench file's ``scheme`` picks one.
+CENTRES = (TimeCentre, WdmCentre)
+#: The computing centre: a union discriminated by ``kind`` (= ``topology.scheme``).
+Centre = Annotated[Union[CENTRES], Field(discriminator="kind")]
+#: The ``kind`` of every centre model (loc parts pydantic adds for the union).
+CENTRE_KINDS = tuple(c.model_fields["kind"].default for c in CENTRES)
 
 
 class MzmParams(_Strict):
@@ -245,7 +325,7 @@ class Devices(_Strict):
 class Topology(_Strict):
     """The optical wiring of one bench (``[topology]`` of the bench file)."""
 
-    scheme: Literal["time", "wdm"] = "wdm"
+    scheme: Literal[CENTRE_KINDS] = "wdm"  # type: ignore[valid-type]
     #: symbol rate of the products (Bd); the AWG sample rate sets samples per symbol
     symbol_rate_hz: float = Field(11.5e9, gt=0)  # 92 GSa/s / 8; 23 GSa/s / 2
     #: scope averaging acquisition (records averaged per acquisition; 1 = single record):
@@ -255,31 +335,25 @@ class Topology(_Strict):
     centre: Centre
     devices: Devices = Devices()
 
+    @model_validator(mode="before")
+    @classmethod
+    def _centre_kind(cls, data):
+        """The bench file names the scheme once (``[topology] scheme``): it
+        becomes the centre's discriminator ``kind``."""
+        if isinstance(data, dict) and isinstance(data.get("centre"), dict):
+            centre = data["centre"]
+            scheme = data.get("scheme", cls.model_fields["scheme"].default)
+            if centre.get("kind", scheme) != scheme:
+                raise key_error(("centre", "kind"), centre["kind"], f"{scheme!r} (the scheme)")
+            data = {**data, "centre": {**centre, "kind": scheme}}
+        return data
+
     @model_validator(mode="after")
     def _consistent(self):
         names = [e.name for e in self.edges]
         if len(set(names)) != len(names):
             raise ValueError(f"edge node names must be unique, got {names}")
-        ports = [p for e in self.edges for p in e.ports]
-        if self.scheme == "wdm":
-            n = self.centre.ports
-            if self.centre.wavelengths != n:
-                raise ValueError("wdm: a cyclic N x N AWGR needs wavelengths == ports")
-            if sorted(ports) != list(range(n)):
-                raise ValueError(f"wdm: edge ports must cover 0..{n - 1} once each, got {sorted(ports)}")
-            if len(self.centre.photodiodes) != n:
-                raise ValueError(f"wdm: need {n} photodiodes (one per AWGR output), "
-                                 f"got {len(self.centre.photodiodes)}")
-            if self.centre.rings is None:
-                raise ValueError("wdm: centre.rings (micro-ring bank) is required")
-        else:
-            if not self.centre.lanes:
-                raise ValueError("time: centre.lanes must list at least one lane")
-            if self.centre.weight_awg is None:
-                raise ValueError("time: centre.weight_awg is required")
-            for lane in self.centre.lanes:
-                if lane.edge not in names:
-                    raise ValueError(f"time: lane edge {lane.edge!r} is not one of {names}")
+        self.centre.check_edges(self.edges)
         return self
 
     def edge(self, name: str) -> EdgeNode:

@@ -1,0 +1,106 @@
+"""Optical frames per second of the in-process simulated bench, side by side.
+
+Usage:  python benchmarks/bench_frames.py [--tiles 64] [--repeats 3] [--workers 2]
+                                          [--baseline DIR] [--scheme wdm|time]
+
+One product of ``--tiles`` frames (a 8*t x 64 weight matrix times 64 x 16 signed
+inputs on the default bench and operating point: 2.875 GBd, 32 averaged scope
+records) runs in a fresh child process per measurement, the modes interleaved
+(A B C A B C ...), and the table gives each mode's median frames/s and its
+ratio to ``frame-by-frame``:
+
+* ``frame-by-frame``: one frame at a time, each scope acquiring on its own, as
+  the simulated SCPI scopes (and a real bench) do;
+* ``batched``: frames encoded, acquired and decoded in batches (the default);
+* ``workers-N``: the batched path with the frames farmed out to N local Dask
+  worker processes (``--workers``; cluster start-up not timed);
+* ``baseline``: ``--baseline DIR`` runs the same product on another checkout of
+  labctl (e.g. ``git worktree add /tmp/base <commit>``), old API only.
+
+Every child reports its wall time for the product alone (calibration skipped:
+nominal design values, the frame cost is the same) and its peak RSS.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+CHILD = r"""
+import json, resource, sys, time
+import numpy as np
+from labctl.bench import load_bench
+from labctl.mvm import SimBackend
+mode, tiles, scheme = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+bench = load_bench(None if scheme == "wdm" else
+                   __import__("pathlib").Path(__import__("labctl.bench", fromlist=["x"]).__file__).parent
+                   / "default_sim_time.toml")
+rng = np.random.default_rng(0)
+rows = 8 * tiles if scheme == "wdm" else 2 * tiles
+w, x = rng.uniform(-1, 1, (rows, 8)), rng.uniform(-1, 1, (8, 16))
+backend = SimBackend(bench, seed=1, calibration=False)
+engine = backend.engine
+engine.matmul(w[:8], x)                                   # first frame: autorange, scope set-up
+farm = None
+if mode == "frame-by-frame":
+    engine.frame_batch = 1
+elif mode.startswith("workers-"):
+    from labctl.farm import Farm
+    from labctl.mvm.farmed import FarmRunner
+    farm = Farm(workers=int(mode.split("-")[1])).__enter__()
+    engine.runner = FarmRunner(farm)
+    engine.matmul(w[:16], x)                              # workers import and compile once
+frames0 = engine.frames_run
+t = time.perf_counter()
+engine.matmul(w, x)
+wall = time.perf_counter() - t
+if farm is not None:
+    farm.close()
+print(json.dumps({"frames": engine.frames_run - frames0, "wall": wall,
+                  "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def run_child(mode: str, tiles: int, scheme: str, tree: Path | None) -> dict:
+    env = dict(os.environ)
+    if tree is not None:
+        env["PYTHONPATH"] = str(tree)
+    # cwd: a ``-c`` child puts its working directory first on sys.path
+    out = subprocess.run([sys.executable, "-c", CHILD, "batched" if mode == "baseline" else mode,
+                          str(tiles), scheme], env=env, capture_output=True, text=True, check=True,
+                         cwd=str(tree) if tree is not None else tempfile.gettempdir())
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--tiles", type=int, default=64, help="frames in the timed product")
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--workers", type=int, default=0, help="also measure N Dask workers")
+    ap.add_argument("--baseline", type=Path, help="another labctl checkout to compare with")
+    ap.add_argument("--scheme", default="wdm", choices=("wdm", "time"))
+    args = ap.parse_args(argv)
+    modes = ["frame-by-frame", "batched"] + ([f"workers-{args.workers}"] if args.workers else [])
+    modes += ["baseline"] if args.baseline else []
+    runs: dict[str, list[dict]] = {m: [] for m in modes}
+    for _ in range(args.repeats):
+        for m in modes:
+            runs[m].append(run_child(m, args.tiles, args.scheme, args.baseline if m == "baseline" else None))
+    ref = None
+    print(f"{'mode':16s} {'frames':>6s} {'frames/s':>9s} {'best':>7s} {'ratio':>6s} {'peak MiB':>9s}")
+    for m in modes:
+        rates = [r["frames"] / r["wall"] for r in runs[m]]
+        med = statistics.median(rates)
+        ref = ref or med
+        print(f"{m:16s} {runs[m][0]['frames']:6d} {med:9.1f} {max(rates):7.1f} {med / ref:6.2f} "
+              f"{max(r['rss_mib'] for r in runs[m]):9.0f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

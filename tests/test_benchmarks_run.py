@@ -17,6 +17,7 @@ CASES = {
     "bench_matmul.py": (["--size", "8", "--time-size", "4"], "MAC/s"),
     "bench_generate.py": (["--count", "1", "--models", "digits-vae", "--models-dir", "{tiny}"], "images/s"),
     "bench_gui.py": (["--frames", "2"], "updates/s"),
+    "bench_frames.py": (["--tiles", "2", "--repeats", "1", "--workers", "1"], "frames/s"),
 }
 
 

@@ -29,6 +29,14 @@ def _numpy_rate(w, x, repeats: int = 20) -> float:
     return repeats * w.shape[0] * w.shape[1] * x.shape[1] / (time.perf_counter() - t)
 
 
+def _bench_and_size(args, scheme: str):
+    """(embedded bench, product size) of the ``--schemes`` value ``scheme``."""
+    import labctl.bench as lb
+    name = {"wdm": "default_sim.toml", "time": "default_sim_time.toml"}[scheme]
+    size = {"wdm": args.size, "time": min(args.size, args.time_size)}[scheme]
+    return lb.load_bench(Path(lb.__file__).parent / name), size
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--size", type=int, default=256)
@@ -36,17 +44,14 @@ def main(argv=None) -> int:
     ap.add_argument("--time-size", type=int, default=64, help="size of the time-scheme product")
     args = ap.parse_args(argv)
 
-    import labctl.bench as lb
     from labctl.metrics import enob
     from labctl.mvm import SimBackend
 
     rng = np.random.default_rng(0)
     for scheme in args.schemes:
-        n = args.size if scheme == "wdm" else min(args.size, args.time_size)
+        bench, n = _bench_and_size(args, scheme)
         w, x = rng.uniform(-1, 1, (n, n)), rng.uniform(-1, 1, (n, n))
         macs = n * n * n
-        name = "default_sim.toml" if scheme == "wdm" else "default_sim_time.toml"
-        bench = lb.load_bench(Path(lb.__file__).parent / name)
         t0 = time.perf_counter()
         backend = SimBackend(bench)
         t_cal = time.perf_counter() - t0

@@ -23,6 +23,8 @@ from sequences import sequence
 
 MAX_EDGES = 8
 STAGES = ("skew", "modulators", "rings", "ranges", "equaliser", "check")
+#: stages some centres run (labctl.mvm.schemes ``centre_stages``), not every one
+CENTRE_STAGES = ("rings",)
 
 
 def _setup(ctx):
@@ -56,10 +58,11 @@ def calibrate_sequence(ctx, calibration_file, symbol_rate, path, check_size, ave
     from labctl.mvm import FrameFormat
     from labctl.mvm.backends import open_backend
     from labctl.mvm.calibrate import calibration_stages
+    from labctl.mvm.schemes import scheme_for
 
     topo = ctx.bench.topology
     frame = FrameFormat(symbol_rate=symbol_rate or topo.symbol_rate_hz)
-    ctx.set_total(len(STAGES) - (topo.scheme != "wdm"))
+    ctx.set_total(len(STAGES) - len(CENTRE_STAGES) + len(scheme_for(topo).centre_stages))
     edges = [e.name for e in topo.edges]
     with open_backend(ctx.bench, path, calibration=False, frame=frame, seed=ctx.seed,
                       averages=averages or None) as backend:
@@ -81,7 +84,7 @@ def calibrate_sequence(ctx, calibration_file, symbol_rate, path, check_size, ave
         x = rng.uniform(-1, 1, (check_size, check_size))
         e_cal = enob(backend.matmul(w, x), w @ x)
         backend.engine.cal = None
-        backend.engine._ranges = None
+        backend.engine.scopes.ranges = None
         e_nom = enob(backend.matmul(w, x), w @ x)
         backend.engine.cal = cal
         yield Step("check", data={"stage": STAGES.index("check"), "skew_s": skew,

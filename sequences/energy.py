@@ -15,7 +15,7 @@ import numpy as np
 
 from labctl.engine import Param, Step, Stream
 from sequences import sequence
-from sequences.precision_sweep import SCHEMES, _bench_for
+from sequences.precision_sweep import SCHEMES, _bench_for, _rows
 
 COMPONENTS = ("lasers", "dacs", "adcs", "modulator_drivers", "tias", "amplifiers", "heaters")
 
@@ -54,7 +54,7 @@ def energy_sequence(ctx, schemes, size, columns):
         bench = _bench_for(ctx, scheme)
         be = SimBackend(bench, seed=ctx.seed)
         rng = ctx.rng("energy", i)
-        rows = size if scheme == "wdm" else 2 * max(1, size // 8)
+        rows = _rows(bench, size)
         w, x = rng.uniform(-1, 1, (rows, size)), rng.uniform(-1, 1, (size, columns))
         y = be.matmul(w, x)
         rep = energy_report(be.engine)

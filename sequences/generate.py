@@ -216,7 +216,7 @@ def _parallel(engine, bench, n):
 
 def _link_step(ctx, engine, names, frames, measure_link_ber) -> Step:
     metrics = {}
-    if engine.topo.scheme == "wdm":
+    if engine.scheme.measures_link_ber:
         est, snr_db = measure_link_ber(engine, "pam4", frames=frames, seed=int(ctx.rng("ber").integers(2**31)))
         metrics.update(ber=(est.ber, "1"), ber_ci95=(np.array(est.ci95), "1"), bit_errors=(est.errors, "1"),
                        bits=(est.bits, "1"), link_snr_db=(snr_db, "dB"))

@@ -25,15 +25,25 @@ import numpy as np
 from labctl.engine import Param, Step, Stream
 from sequences import sequence
 
+#: values of the ``schemes`` parameter (stream ``scheme`` holds their index) and the
+#: embedded bench file each runs on when the run's bench has another scheme
 SCHEMES = ("wdm", "time")
+EMBEDDED_BENCHES = {"wdm": "default_sim.toml", "time": "default_sim_time.toml"}
 
 
 def _bench_for(ctx, scheme):
+    """The bench of parameter value ``scheme``: the run's bench if it has that
+    scheme, else the embedded bench of that scheme."""
     if ctx.bench.topology.scheme == scheme:
         return ctx.bench
     import labctl.bench as lb
-    name = "default_sim.toml" if scheme == "wdm" else "default_sim_time.toml"
-    return lb.load_bench(Path(lb.__file__).parent / name)
+    return lb.load_bench(Path(lb.__file__).parent / EMBEDDED_BENCHES[scheme])
+
+
+def _rows(bench, size):
+    """Rows of the sweeps' ``size`` products on ``bench`` (its scheme's ``benchmark_rows``)."""
+    from labctl.mvm.schemes import scheme_for
+    return scheme_for(bench.topology).benchmark_rows(bench.topology, size)
 
 
 def _points(p):
@@ -93,7 +103,7 @@ def precision_sweep(ctx, schemes, laser_offsets_db, symbol_rates, sizes, average
         be = SimBackend(bench, seed=int(ctx.rng("precision-sweep", "seed", i).integers(2**31)),
                         calibration=cals[key], laser_offset_db=off, averages=navg)
         rng = ctx.rng("precision-sweep", i)
-        rows = n if scheme == "wdm" else 2 * max(1, n // 8)
+        rows = _rows(bench, n)
         w, x = rng.uniform(-1, 1, (rows, n)), rng.uniform(-1, 1, (n, columns))
         y = be.matmul(w, x)
         e = enob(y, w @ x)

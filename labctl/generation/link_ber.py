@@ -23,7 +23,7 @@ def measure_link_ber(engine, fmt: str = "pam4", frames: int = 4, seed: int = 0) 
 
     ``engine``: a :class:`labctl.mvm.engine.OpticalEngine` on a wdm bench.
     """
-    if engine.topo.scheme != "wdm":
+    if not engine.scheme.measures_link_ber:
         raise ValueError("link BER through the ring bank needs a wdm bench")
     if frames < 1:
         raise ValueError(f"frames must be at least 1, not {frames}")

@@ -27,7 +27,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from labctl.mvm.plan import plan_product
+from labctl.mvm.plan import tile_plan
+from labctl.mvm.schemes import scheme_for
 from labctl.mvm.signed import col_scales, decode_offset, row_scales, to_unsigned
 
 
@@ -47,7 +48,7 @@ def edge_partitions(bench, count: int) -> list[Partition]:
     or more clients than edge nodes.
     """
     topo = bench.topology
-    if topo.scheme != "wdm":
+    if not scheme_for(topo).supports_parallel_models:
         raise ValueError("parallel models need a wdm computing centre (scheme = 'wdm'); "
                          f"this bench uses {topo.scheme!r}")
     if count > len(topo.edges):
@@ -74,8 +75,10 @@ class ParallelCentre:
             w, x = (np.asarray(a, float) for a in req)
             if w.ndim != 2 or x.ndim != 2 or w.shape[1] != x.shape[0]:
                 raise ValueError(f"{part.name}: shapes do not multiply: W {w.shape}, X {x.shape}")
-            plan = plan_product(w.shape[0], w.shape[1], x.shape[1], "wdm", ports=len(part.ports),
-                                frame_slots=self.engine.frame.payload)
+            scheme, frame_slots = self.engine.scheme, self.engine.frame.payload
+            shape = scheme.tile_shape(w.shape[1], ports=len(part.ports), lanes=len(part.ports),
+                                      frame_slots=frame_slots)
+            plan = tile_plan(w.shape[0], w.shape[1], x.shape[1], *shape, scheme.kind)
             jobs.append((w, x, plan, np.zeros((w.shape[0], x.shape[1]))))
         for t in range(max((len(j[2].tiles) for j in jobs if j), default=0)):
             self._frame([(j[0], j[1], j[2].tiles[t], j[3]) if j and t < len(j[2].tiles) else None

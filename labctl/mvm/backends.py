@@ -87,7 +87,7 @@ class _OpticalBackend:
                                     averages=averages)
         if calibration is None:
             self.engine.cal = calibrate(self.engine)
-            self.engine._ranges = dict(self.engine.cal.scope_ranges)
+            self.engine.scopes.ranges = dict(self.engine.cal.scope_ranges)
 
     @property
     def calibration(self) -> Calibration | None:
@@ -97,7 +97,7 @@ class _OpticalBackend:
         frames0 = self.engine.frames_run
         y, plan = self.engine.matmul(w, x)
         cal = self.engine.cal
-        return MatmulResult(y, self.name, self.bench.topology.scheme, plan, self.engine.frames_run - frames0,
+        return MatmulResult(y, self.name, plan.scheme, plan, self.engine.frames_run - frames0,
                             cal.path if cal is not None else None, self.engine.seed)
 
     def matmul(self, w, x) -> np.ndarray:

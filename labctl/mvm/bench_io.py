@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from labctl.mvm.dsp import to_volts
+from labctl.mvm.schemes import scheme_for
 
 
 def wire(value: float) -> float:
@@ -26,37 +27,27 @@ def wire(value: float) -> float:
 
 
 def _channels_used(bench) -> dict[str, set[int]]:
-    """Channels of every instrument the topology wires (1-based)."""
+    """Channels of every instrument the topology wires (1-based): the edges'
+    AWG and bias channels and the centre's (its scheme's ``centre_channels``)."""
     topo = bench.topology
     used: dict[str, set[int]] = {}
     for e in topo.edges:
         used.setdefault(e.awg, set()).update(e.awg_channels)
         used.setdefault(e.bias, set()).update(e.bias_channels)
-    c = topo.centre
-    for pd in c.photodiodes:
-        used.setdefault(pd.scope, set()).add(pd.channel)
-    for lane in c.lanes:
-        used.setdefault(lane.photodiode.scope, set()).add(lane.photodiode.channel)
-        used.setdefault(c.weight_awg, set()).add(lane.weight_channel)
-    if c.rings is not None:
-        n = c.ports * c.wavelengths
-        used.setdefault(c.rings.heaters, set()).update(range(c.rings.first_channel, c.rings.first_channel + n))
+    for name, chans in scheme_for(topo).centre_channels(topo).items():
+        used.setdefault(name, set()).update(chans)
     return used
 
 
 def scopes_in_order(bench) -> list[str]:
-    """Scopes wired to photodiodes, in topology order (acquisition order)."""
-    c = bench.topology.centre
-    names = [pd.scope for pd in c.photodiodes] + [lane.photodiode.scope for lane in c.lanes]
-    return list(dict.fromkeys(names))
+    """Scopes wired to photodiodes, in output order (acquisition order)."""
+    return list(dict.fromkeys(scope for scope, _ in outputs(bench)))
 
 
 def outputs(bench) -> list[tuple[str, int]]:
-    """(scope, channel) of each output row: AWGR outputs q (wdm) or lanes (time)."""
-    c = bench.topology.centre
-    if bench.topology.scheme == "wdm":
-        return [(pd.scope, pd.channel) for pd in c.photodiodes]
-    return [(lane.photodiode.scope, lane.photodiode.channel) for lane in c.lanes]
+    """(scope, channel) of each output row (the scheme's ``outputs``: AWGR
+    outputs q in wdm, lanes in time)."""
+    return scheme_for(bench.topology).outputs(bench.topology)
 
 
 def initial_states(bench) -> dict[str, dict[str, Any]]:

@@ -27,13 +27,17 @@ import numpy as np
 from labctl.mvm.calibration import Calibration
 from labctl.mvm.dsp import synchronise, synchronise_fine
 from labctl.mvm.encode import undo_thermal_crosstalk
-from labctl.mvm.engine import DC_SYMBOLS
+from labctl.mvm.scope_setup import PROBE_RANGE, ranges_above
+from labctl.mvm.waveforms import DC_SYMBOLS
 
 COARSE_STEPS = 24
 #: Scope record (symbols) of the DC measurements: ~1000 samples to average.
 DC_RECORD_SYMBOLS = 96
 FINE_STEPS = 32
 STAIR_LEVELS = 32
+#: DC ranging: full scale = DC_RANGE_HEADROOM x the brightest level + DC_RANGE_MARGIN_V.
+DC_RANGE_HEADROOM = 1.2
+DC_RANGE_MARGIN_V = 0.01
 
 
 def _const_waves(engine, codes_by_channel: dict, n: int | None = None) -> dict:
@@ -66,7 +70,7 @@ def measure_skew(engine) -> dict[str, float]:
                 sym = np.full(f.n_symbols, mid[(awg, ch)], np.uint16)
                 sym[:f.n_pre] = np.where(f.pre > 0, 2**bits - 1, 0)
                 waves[awg][ch] = engine.waveform(awg, ch, None, raw_codes=sym)
-        if engine.topo.scheme == "time":  # other side held bright so the product shows the preamble
+        if engine.scheme.modulators_in_series:  # others bright so the product shows the preamble
             for awg, ch, _ in chans:
                 if (awg, ch) not in active:
                     waves[awg][ch] = engine.waveform(awg, ch, None, raw_codes=np.full(
@@ -85,19 +89,11 @@ def measure_skew(engine) -> dict[str, float]:
         start = (synchronise_fine(period, f.pre, f.sps_rx) + n // 2) % n
         return start / (f.sps_rx * f.symbol_rate)
 
-    topo = engine.topo
-    out = {}
-    if topo.scheme == "wdm":
-        for e in topo.edges:
-            out[e.name] = arrival({(e.awg, ch) for ch in e.awg_channels})
-        return out
-    ref = arrival({(topo.centre.weight_awg, lane.weight_channel) for lane in topo.centre.lanes})
-    for e in topo.edges:
-        lanes = [ln for ln in topo.centre.lanes if ln.edge == e.name]
-        if lanes:
-            t = arrival({(e.awg, e.awg_channels[ln.port]) for ln in lanes})
-            out[e.name] = (t - ref) % f.period
-    return out
+    reference, groups = engine.scheme.skew_groups(engine.topo)
+    if reference is None:  # relative to the centre clock
+        return {name: arrival(chans) for name, chans in groups.items()}
+    ref = arrival(reference)
+    return {name: (arrival(chans) - ref) % f.period for name, chans in groups.items()}
 
 
 def measure_modulators(engine, repeats: int = 4) -> dict:
@@ -119,7 +115,7 @@ def measure_modulators(engine, repeats: int = 4) -> dict:
         sym = np.full(f.n_symbols, levels[-1], np.uint16)
         sym[:f.n_pre] = np.where(f.pre > 0, levels[-1], levels[0])
         sym[f.n_pre:f.n_pre + hold * STAIR_LEVELS] = np.repeat(levels, hold)
-        base = {k: (v if engine.topo.scheme == "time" else 0) for k, v in maxc.items()}
+        base = {k: (v if engine.scheme.modulators_in_series else 0) for k, v in maxc.items()}
         waves = _const_waves(engine, base)
         waves[awg][ch] = engine.waveform(awg, ch, None, raw_codes=sym,
                                          skew_s=engine.skew(edge) if edge else 0.0)
@@ -273,17 +269,12 @@ def _thermal_xt(measure, port, coarse, p_lock, qmap, nk) -> float:
 def range_for_dc(engine) -> None:
     """Vertical ranges covering 0 V .. 1.2 x the brightest level (all
     modulators at full code, heaters off), for the DC measurements."""
-    engine.set_ranges({k: (2.0, 0.9) for k in engine.outputs})
+    engine.set_ranges({k: PROBE_RANGE for k in engine.outputs})
     engine.record_symbols(DC_RECORD_SYMBOLS)
-    heaters = engine.heater_currents_for(_zero_heaters(engine)) if engine.topo.scheme == "wdm" else None
+    heaters = engine.scheme.idle_heaters(engine)
     levels = _mean_levels(engine, engine.run(_const_waves(engine, _max_codes(engine), DC_SYMBOLS), heaters))
     engine.record_symbols(None)
-    engine.set_ranges({k: (1.2 * v + 0.01, (1.2 * v + 0.01) / 2 - 0.005) for k, v in levels.items()})
-
-
-def _zero_heaters(engine) -> np.ndarray:
-    c = engine.topo.centre
-    return np.zeros((c.ports, c.wavelengths))
+    engine.set_ranges(ranges_above(levels, DC_RANGE_HEADROOM, DC_RANGE_MARGIN_V))
 
 
 #: Fully known frames the static equalisers are trained on (8 x 256 symbols per output).
@@ -300,16 +291,10 @@ def calibration_stages(engine):
     yield "skew", cal
     cal.mzm = measure_modulators(engine)
     yield "modulators", cal
-    if engine.topo.scheme == "wdm":
-        rings = measure_rings(engine)
-        cal.ring_curve_p = rings["curve_p"]
-        cal.ring_curve_v = rings["curve_v"]
-        cal.ring_dark = rings["dark"]
-        cal.thermal_xt = rings["thermal_xt"]
-        cal.awgr_map = rings["awgr_map"]
-        yield "rings", cal
+    for stage in engine.scheme.calibrate_centre(engine, cal):
+        yield stage, cal
     engine.autorange()
-    cal.scope_ranges = dict(engine._ranges)
+    cal.scope_ranges = dict(engine.scopes.ranges)
     yield "ranges", cal
     cal.ffe = engine.train_static_equalisers(EQUALISER_FRAMES, engine.streams.rng("calibration", "equaliser"))
     yield "equaliser", cal

@@ -22,7 +22,7 @@ def energy_report(engine) -> EnergyReport:
     op = operating_point_from_bench(bench, f.symbol_rate)
     efficiency = f.payload / f.n_symbols / engine.averages
     edge_rate = engine.awg_rate(bench.topology.edges[0].awg)[1]
-    if bench.topology.scheme == "time":
+    if getattr(bench.topology.centre, "weight_awg", None) is not None:  # time scheme
         dac_rate = (edge_rate + engine.awg_rate(bench.topology.centre.weight_awg)[1]) / 2
     else:
         dac_rate = edge_rate

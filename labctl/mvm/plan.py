@@ -31,7 +31,7 @@ class Tile:
 
 @dataclass(frozen=True)
 class Plan:
-    scheme: str
+    scheme: str         # the centre kind it was planned for
     m: int
     k: int
     b: int
@@ -47,26 +47,27 @@ class Plan:
 
 def plan_product(m: int, k: int, b: int, scheme: str, *, ports: int = 8, lanes: int = 2,
                  frame_slots: int = 128) -> Plan:
-    """Tile an M x K x B product for ``scheme`` ('wdm' or 'time').
+    """Tile an M x K x B product for the scheme of centre kind ``scheme``
+    (labctl.mvm.schemes; its ``tile_shape`` gives the tile of one frame)."""
+    from labctl.mvm.schemes import scheme_named
+    tr, tk, tb = scheme_named(scheme).tile_shape(k, ports=ports, lanes=lanes,
+                                                 frame_slots=frame_slots)
+    return tile_plan(m, k, b, tr, tk, tb, scheme)
 
-    wdm: tile_rows = tile_k = ports, tile_b = frame_slots.
-    time: tile_rows = lanes, tile_k = min(k, frame_slots), tile_b = frame_slots // tile_k.
-    """
+
+def tile_plan(m: int, k: int, b: int, tile_rows: int, tile_k: int, tile_b: int,
+              scheme: str) -> Plan:
+    """Plan of an M x K x B product in frames of tile_rows x tile_k x tile_b
+    (partial tiles at the ends)."""
     if min(m, k, b) < 1:
         raise ValueError(f"sizes must be >= 1, got M={m} K={k} B={b}")
-    if scheme == "wdm":
-        tr, tk, tb = ports, ports, frame_slots
-    elif scheme == "time":
-        tr, tk = lanes, min(k, frame_slots)
-        tb = max(1, frame_slots // tk)
-    else:
-        raise ValueError(f"scheme must be 'wdm' or 'time', got {scheme!r}")
     tiles = []
-    for r0 in range(0, m, tr):
-        for k0 in range(0, k, tk):
-            for b0 in range(0, b, tb):
-                tiles.append(Tile(r0, min(tr, m - r0), k0, min(tk, k - k0), b0, min(tb, b - b0)))
-    return Plan(scheme, m, k, b, tr, tk, tb, tuple(tiles))
+    for r0 in range(0, m, tile_rows):
+        for k0 in range(0, k, tile_k):
+            for b0 in range(0, b, tile_b):
+                tiles.append(Tile(r0, min(tile_rows, m - r0), k0, min(tile_k, k - k0), b0,
+                                  min(tile_b, b - b0)))
+    return Plan(scheme, m, k, b, tile_rows, tile_k, tile_b, tuple(tiles))
 
 
 def frames_needed(m: int, k: int, b: int, tile_rows: int, tile_k: int, tile_b: int) -> int:

@@ -15,6 +15,26 @@ table, :class:`labctl.bench.PowerFigures`):
     amplifiers        power_per_unit * amplifiers
     heaters           power_per_ring * rings
 
+Three boundaries of the same operating point (:func:`boundary_points`,
+:data:`BOUNDARIES`), components summing exactly to each total:
+
+    bench    the lab bench as run: converters at the instruments' programmed
+             sample rates; frame overhead and scope averaging counted
+    system   a deployed edge-metro system of integrated parts running the same
+             product: converters at ``[power.system]`` samples per symbol (DAC,
+             ADC), everything else as in ``bench`` (amplifiers as the topology
+             shares them: one per edge path)
+    centre   what the computing centre adds beyond the edge transmitters the
+             metro network already has: rings + heaters, routing (passive AWGR,
+             0 W), centre modulators (DAC channels + drivers; none in wdm),
+             photodiodes + TIAs + ADCs, and the edge-path EDFAs only when
+             ``[power.centre] edge_amplifiers`` says they are the centre's;
+             converters at the system rates.  Edge lasers, edge DACs and edge
+             modulator drivers are not counted (every laser is an edge laser).
+
+All three share one MAC rate: symbol_rate * payload / n_symbols / averages *
+macs_per_symbol (the same product at the same precision).
+
 Published reference points (:data:`REFERENCE_POINTS`):
 - optical cloud computing across an edge-metro network: 118.6 mW/TOPS
   (Xing et al., Nat. Commun. 16:6097 (2025), doi 10.1038/s41467-025-61495-6);
@@ -24,11 +44,24 @@ Published reference points (:data:`REFERENCE_POINTS`):
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from labctl.bench import Bench, PowerFigures
 
 OPS_PER_MAC = 2
+#: the boundaries of :func:`boundary_points`, widest first
+BOUNDARIES = ("bench", "system", "centre")
+#: component names of every :class:`EnergyReport`, in report order
+COMPONENTS = ("lasers", "dacs", "adcs", "modulator_drivers", "tias", "amplifiers", "heaters")
+#: what each boundary counts (printed by ``labctl energy``, README table)
+BOUNDARY_COUNTS = {
+    "bench": "lasers, edge+centre DACs and drivers at the instruments' rates, PDs/TIAs/ADCs at "
+             "the scopes' rates, edge EDFAs, ring heaters",
+    "system": "as bench, DACs and ADCs of integrated parts at the samples/symbol the DSP needs",
+    "centre": "ring heaters, routing (passive AWGR, 0 W), centre modulators (time: weight "
+              "DACs + drivers), PDs/TIAs/ADCs at system rates; edge EDFAs only if "
+              "[power.centre] edge_amplifiers",
+}
 
 
 @dataclass(frozen=True)
@@ -120,32 +153,120 @@ def energy(power: PowerFigures, op: OperatingPoint) -> EnergyReport:
     return EnergyReport(components, op.macs_per_second)
 
 
-def operating_point_from_bench(bench: Bench, symbol_rate: float | None = None) -> OperatingPoint:
-    """The embedded-bench style operating point read from the bench file.
+@dataclass(frozen=True)
+class ComponentCounts:
+    """Device counts of a topology for the energy model.
 
-    wdm: N ports x N lines, N edge DAC channels and modulator drivers, N
-    photodiodes/TIAs/ADC channels, N*N rings, N*N MACs per symbol.
-    time: L lanes, each an edge DAC channel + a weight DAC channel, two
-    modulator drivers, one photodiode; L MACs per symbol.  Converter sample
-    rates are the instruments' ``sample_rate`` settings; laser power is the
-    sum of the lasers' ``power`` settings; amplifiers are the edges' EDFAs.
+    ``edge_modulators`` / ``centre_modulators``: DAC channels (one driver each)
+    at the edge nodes / at the centre; ``photodiodes``: outputs, each a
+    photodiode + TIA + ADC channel; ``rings``: heated micro-rings;
+    ``amplifiers``: edge-path EDFAs; ``macs_per_symbol``: MACs per symbol slot.
     """
+    macs_per_symbol: int
+    edge_modulators: int
+    centre_modulators: int
+    photodiodes: int
+    rings: int
+    amplifiers: int
+
+
+def component_counts(topology) -> ComponentCounts:
+    """Device counts of ``topology`` through its scheme (labctl.mvm.schemes):
+    ``energy_counts`` (MACs/symbol, rings, photodiodes) and
+    ``modulator_channels`` (an edge name, or None for a centre modulator)."""
+    from labctl.mvm.schemes import scheme_for  # lazy: labctl.mvm imports this module
+    scheme = scheme_for(topology)
+    counts = scheme.energy_counts(topology)
+    mods = scheme.modulator_channels(topology)
+    centre = sum(1 for _, _, edge in mods if edge is None)
+    return ComponentCounts(counts.macs_per_symbol, len(mods) - centre, centre,
+                           counts.photodiodes, counts.rings,
+                           sum(1 for e in topology.edges if e.amplifier))
+
+
+def _setting(bench: Bench, name: str, key: str) -> float:
+    return float(bench.instruments[name].settings.get(key, 0.0))
+
+
+def operating_point_from_bench(bench: Bench, symbol_rate: float | None = None) -> OperatingPoint:
+    """The bench operating point at the instruments' nominal settings, every
+    symbol computing (no frame overhead, no averaging): modulator channels of
+    the scheme (DAC + driver each) at the mean of their AWGs' ``sample_rate``
+    (power is linear in rate), outputs (PD + TIA + ADC each) at the mean of their
+    scopes' ``sample_rate``, laser power = sum of the edge lasers' ``power``,
+    amplifiers = edges with an EDFA.  wdm 8 x 8: 64 MACs per symbol, 8 + 8
+    channels, 64 rings; time: one MAC per lane per symbol, 2 modulators per lane.
+    """
+    from labctl.mvm.schemes import scheme_for
     topo = bench.topology
     rate = topo.symbol_rate_hz if symbol_rate is None else symbol_rate
-    edges = topo.edges
-    laser_power = sum(float(bench.instruments[e.laser].settings.get("power", 0.0)) for e in edges)
-    dac_rate = max(float(bench.instruments[e.awg].settings.get("sample_rate", 0.0)) for e in edges)
-    amplifiers = sum(1 for e in edges if e.amplifier)
-    if topo.scheme == "wdm":
-        n = topo.centre.ports
-        pds = topo.centre.photodiodes
-        adc_rate = max(float(bench.instruments[p.scope].settings.get("sample_rate", 0.0)) for p in pds)
-        return OperatingPoint(rate, n * n, laser_power, n, dac_rate, len(pds), adc_rate,
-                              n, len(pds), amplifiers, n * n)
-    lanes = topo.centre.lanes
-    weight_rate = float(bench.instruments[topo.centre.weight_awg].settings.get("sample_rate", 0.0))
-    dac_rate = (dac_rate + weight_rate) / 2   # L edge + L weight channels: power is linear in rate
-    adc_rate = max(float(bench.instruments[l.photodiode.scope].settings.get("sample_rate", 0.0))
-                   for l in lanes)
-    return OperatingPoint(rate, len(lanes), laser_power, 2 * len(lanes), dac_rate, len(lanes),
-                          adc_rate, 2 * len(lanes), len(lanes), amplifiers, 0)
+    scheme = scheme_for(topo)
+    counts = component_counts(topo)
+    mods = scheme.modulator_channels(topo)
+    outputs = scheme.outputs(topo)
+    dac_rate = sum(_setting(bench, awg, "sample_rate") for awg, _, _ in mods) / len(mods)
+    adc_rate = sum(_setting(bench, scope, "sample_rate") for scope, _ in outputs) / len(outputs)
+    laser = sum(_setting(bench, e.laser, "power") for e in topo.edges)
+    n_mod = counts.edge_modulators + counts.centre_modulators
+    return OperatingPoint(rate, counts.macs_per_symbol, laser, n_mod, dac_rate,
+                          counts.photodiodes, adc_rate, n_mod, counts.photodiodes,
+                          counts.amplifiers, counts.rings)
+
+
+def boundary_points(bench: Bench, frame=None, averages: int | None = None,
+                    laser_optical_power: float | None = None) -> dict[str, OperatingPoint]:
+    """One :class:`OperatingPoint` per boundary (:data:`BOUNDARIES`) of the same product.
+
+    ``frame``: the :class:`labctl.mvm.frames.FrameFormat` run (default: the
+    bench's ``symbol_rate_hz``); ``averages``: scope records per result
+    (default ``scope_averages``); ``laser_optical_power``: W of the edge lasers
+    (default: their bench settings).  MAC rate = symbol_rate * payload /
+    n_symbols / averages * macs_per_symbol at every boundary; bench DACs at the
+    programmed AWG rates (integer samples per symbol, labctl.mvm.waveforms),
+    bench ADCs at the scopes' rates; system and centre converters at
+    ``[power.system]`` samples per symbol (ADC default: the DSP's ``sps_rx``).
+    """
+    from labctl.mvm.frames import FrameFormat
+    from labctl.mvm.schemes import scheme_for
+    from labctl.mvm.waveforms import awg_rate
+    topo = bench.topology
+    frame = frame or FrameFormat(symbol_rate=topo.symbol_rate_hz)
+    averages = topo.scope_averages if averages is None else averages
+    sysfig, centre = bench.power.system, bench.power.centre
+    base = operating_point_from_bench(bench, frame.symbol_rate)
+    mods = scheme_for(topo).modulator_channels(topo)
+    dac_rate = sum(awg_rate(bench, frame, awg)[1] for awg, _, _ in mods) / len(mods)
+    laser = base.laser_optical_power if laser_optical_power is None else laser_optical_power
+    computing = frame.symbol_rate * frame.payload / frame.n_symbols / averages
+    bench_point = replace(base, symbol_rate=computing, dac_sample_rate=dac_rate,
+                          laser_optical_power=laser)
+    adc_sps = frame.sps_rx if sysfig.adc_samples_per_symbol is None \
+        else sysfig.adc_samples_per_symbol
+    system = replace(bench_point, dac_sample_rate=sysfig.dac_samples_per_symbol * frame.symbol_rate,
+                     adc_sample_rate=adc_sps * frame.symbol_rate)
+    counts = component_counts(topo)
+    centre_point = replace(system, laser_optical_power=0.0,
+                           dac_channels=counts.centre_modulators,
+                           modulator_drivers=counts.centre_modulators,
+                           amplifiers=counts.amplifiers if centre.edge_amplifiers else 0)
+    return {"bench": bench_point, "system": system, "centre": centre_point}
+
+
+def boundary_energy(bench: Bench, frame=None, averages: int | None = None,
+                    laser_optical_power: float | None = None) -> dict[str, EnergyReport]:
+    """:func:`energy` of each of :func:`boundary_points` with the bench's ``[power]``."""
+    return {name: energy(bench.power, op) for name, op in
+            boundary_points(bench, frame, averages, laser_optical_power).items()}
+
+
+def report_dict(reports: dict[str, EnergyReport]) -> dict:
+    """JSON-able form: {"boundaries": {name: {"mw_per_tops", "pj_per_mac", "power_w",
+    "components": {component: mW/TOPS}, "components_w": {component: W}}},
+    "macs_per_second": MAC/s}."""
+    out = {name: {"mw_per_tops": r.mw_per_tops, "pj_per_mac": r.pj_per_mac,
+                  "power_w": r.total_power, "components": r.breakdown_mw_per_tops(),
+                  "components_w": dict(r.components), "counts": BOUNDARY_COUNTS[name]}
+           for name, r in reports.items()}
+    first = next(iter(reports.values()))
+    return {"boundaries": out, "macs_per_second": first.macs_per_second,
+            "references": {p.name: p.mw_per_tops for p in first.references}}

@@ -3,7 +3,9 @@
 The ``[power]`` table of a bench file.  Each figure is what one unit of that
 component draws from the wall (electrical power, W), or for the data converters
 the energy per sample (J/Sa), so that power = energy_per_sample * sample_rate.
-:mod:`labctl.energy` turns these figures and an operating point into mW/TOPS.
+:mod:`labctl.energy` turns these figures and an operating point into mW/TOPS at
+three boundaries (bench, system, centre); ``[power.system]`` and
+``[power.centre]`` say what changes between them.
 """
 from __future__ import annotations
 
@@ -39,8 +41,36 @@ class HeaterPower(_Strict):
     power_per_ring: float = Field(ge=0, description="W per ring")
 
 
+class SystemConverters(_Strict):
+    """The ``system`` boundary: converters of a deployed system run at the
+    samples per symbol the DSP needs, not at the lab instruments' rates.
+
+    DAC power = energy_per_sample * dac_samples_per_symbol * symbol_rate per
+    channel; ADC likewise with ``adc_samples_per_symbol`` (None: the receiver
+    DSP's own ``sps_rx``, labctl.mvm.frames.FrameFormat)."""
+    dac_samples_per_symbol: float = Field(1.0, gt=0, description="Sa/symbol per DAC channel")
+    adc_samples_per_symbol: float | None = Field(None, gt=0, description="Sa/symbol per ADC channel")
+
+
+class CentreCounts(_Strict):
+    """The ``centre`` boundary: what the computing centre adds beyond the edge
+    transmitters the metro network already has.
+
+    Always counted: rings and their heaters, photodiodes + TIAs + ADCs of the
+    outputs, modulators (DAC channels + drivers) that sit at the centre (none
+    in wdm; the weight modulators in time), routing (a passive AWGR, 0 W).
+    Never counted: edge lasers, edge DACs and modulator drivers.
+    ``edge_amplifiers``: count the edge-path EDFAs as the centre's (true when
+    they boost beyond what the metro link needs, e.g. a centre booster);
+    ``laser_optical_power``: optical power of lasers the centre itself provides (W).
+    """
+    edge_amplifiers: bool = False
+    laser_optical_power: float = Field(0.0, ge=0, description="W, optical")
+
+
 class PowerFigures(_Strict):
-    """The ``[power]`` table: one entry per component class."""
+    """The ``[power]`` table: one entry per component class, plus what the
+    ``system`` and ``centre`` boundaries change."""
     laser: LaserPower
     dac: ConverterPower
     adc: ConverterPower
@@ -48,3 +78,5 @@ class PowerFigures(_Strict):
     tia: PerChannelPower
     amplifier: AmplifierPower
     heater: HeaterPower
+    system: SystemConverters = SystemConverters()
+    centre: CentreCounts = CentreCounts()

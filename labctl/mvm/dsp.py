@@ -40,8 +40,15 @@ def preamble(order: int = 6) -> np.ndarray:
 def resample(volts: np.ndarray, fs_in: float, fs_out: float) -> np.ndarray:
     """Polyphase resampling fs_in -> fs_out (rational ratio, denominator <= 4096)."""
     ratio = Fraction(fs_out / fs_in).limit_denominator(4096)
-    up, down = ratio.numerator, ratio.denominator
-    return signal.resample_poly(volts, up, down, window=_polyphase_filter(up, down))
+    return _polyphase(np.asarray(volts, float), ratio.numerator, ratio.denominator)
+
+
+def _polyphase(volts: np.ndarray, up: int, down: int) -> np.ndarray:
+    """resample_poly along the last axis with :func:`_polyphase_filter`; a 1:1
+    ratio (e.g. 32 GBd x 4 Sa/symbol from a 128 GSa/s scope) is the identity."""
+    if up == down:
+        return volts.copy()
+    return signal.resample_poly(volts, up, down, axis=-1, window=_polyphase_filter(up, down))
 
 
 @lru_cache(maxsize=16)
@@ -127,8 +134,7 @@ def one_periods(volts: np.ndarray, fs_in: float, symbol_rate: float, sps: int, n
     [rows, n_symbols * sps] (one polyphase call along the last axis; each row
     gives what :func:`one_period` gives for it)."""
     ratio = Fraction(symbol_rate * sps / fs_in).limit_denominator(4096)
-    up, down = ratio.numerator, ratio.denominator
-    y = signal.resample_poly(volts, up, down, axis=-1, window=_polyphase_filter(up, down))
+    y = _polyphase(np.asarray(volts), ratio.numerator, ratio.denominator)
     n = n_symbols * sps
     if y.shape[-1] < n:
         raise ValueError(f"record holds {y.shape[-1]} samples, a frame needs {n}")

@@ -245,7 +245,7 @@ def boundary_points(bench: Bench, frame=None, averages: int | None = None,
     system = replace(bench_point, dac_sample_rate=sysfig.dac_samples_per_symbol * frame.symbol_rate,
                      adc_sample_rate=adc_sps * frame.symbol_rate)
     counts = component_counts(topo)
-    centre_point = replace(system, laser_optical_power=0.0,
+    centre_point = replace(system, laser_optical_power=centre.laser_optical_power,
                            dac_channels=counts.centre_modulators,
                            modulator_drivers=counts.centre_modulators,
                            amplifiers=counts.amplifiers if centre.edge_amplifiers else 0)
@@ -254,9 +254,36 @@ def boundary_points(bench: Bench, frame=None, averages: int | None = None,
 
 def boundary_energy(bench: Bench, frame=None, averages: int | None = None,
                     laser_optical_power: float | None = None) -> dict[str, EnergyReport]:
-    """:func:`energy` of each of :func:`boundary_points` with the bench's ``[power]``."""
-    return {name: energy(bench.power, op) for name, op in
+    """:func:`energy` of each of :func:`boundary_points` with the bench's
+    ``[power]`` (``bench``) or its integrated parts' figures (``system``,
+    ``centre``: :meth:`labctl.bench.PowerFigures.integrated`)."""
+    figures = {"bench": bench.power}
+    return {name: energy(figures.get(name, bench.power.integrated()), op) for name, op in
             boundary_points(bench, frame, averages, laser_optical_power).items()}
+
+
+def scaled_bench(bench: Bench, n: int) -> Bench:
+    """``bench`` with its topology resized to N = ``n`` (centre ports in wdm,
+    lanes in time; labctl.bench.topology.with_ports): same instruments,
+    settings and ``[power]``."""
+    from labctl.bench.topology import with_ports
+    return bench.model_copy(update={"topology": with_ports(bench.topology, n)})
+
+
+def scaling_energy(bench: Bench, n: int, symbol_rate: float,
+                   averages: int | None = None) -> dict[str, EnergyReport]:
+    """Three boundaries of ``bench`` resized to N = ``n`` at ``symbol_rate`` (Bd).
+
+    The edge lasers' optical power scales as n / N_bench (the same power per
+    comb line or lane, so the same optical budget per product); the edge-path
+    EDFAs and the frame format stay (fixed costs shared by more MACs).
+    """
+    from labctl.mvm.frames import FrameFormat
+    if not symbol_rate > 0:
+        raise ValueError(f"symbol_rate must be > 0 Bd, got {symbol_rate}")
+    big = scaled_bench(bench, n)
+    laser = operating_point_from_bench(bench).laser_optical_power * n / bench.topology.size
+    return boundary_energy(big, FrameFormat(symbol_rate=symbol_rate), averages, laser)
 
 
 def report_dict(reports: dict[str, EnergyReport]) -> dict:

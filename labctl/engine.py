@@ -132,6 +132,9 @@ class RunContext:
         self.state: dict[str, Any] = {}
         #: a labctl.farm.Farm (Dask) for sequences that farm pure work out, or None
         self.farm = None
+        #: the run file being written (None: no file); sequences may write
+        #: companion files beside it (e.g. a PNG plot: ``ctx.out.with_suffix(".png")``)
+        self.out: Path | None = None
         self.total: int | None = None
         self.aborting = threading.Event()
         self.abort_requested = threading.Event()   # set by the engine on abort / Ctrl-C / SIGTERM
@@ -225,6 +228,7 @@ class RunEngine:
         values = seq.resolve_params(params, param_text)
         ctx = RunContext(bench, values, bench.seed if seed is None else seed)
         ctx.farm = farm
+        ctx.out = Path(out) if out is not None else None
         ctx.abort_requested = self._abort
         self._abort.clear()
         self._running.set()

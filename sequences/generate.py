@@ -33,6 +33,7 @@ import numpy as np
 
 from labctl.engine import Param, ParameterError, Step, Stream
 from sequences import sequence
+from sequences.energy import boundary_metrics, boundary_streams
 
 BACKENDS = ("sim", "bench")
 MAX_COUNT = 10_000
@@ -76,6 +77,7 @@ def _streams(params: dict) -> list[Stream]:
                 Stream("energy_mw_per_tops", "mW/TOPS", group="metrics", help="at this operating point"),
                 Stream("pj_per_mac", "pJ/MAC", group="metrics")]
     streams += [Stream(f"energy/{c}", "mW/TOPS", group="metrics", help=f"share of {c}") for c in COMPONENTS]
+    streams += boundary_streams()  # energy/<boundary>/... (bench, system, centre)
     if len(names) > 1:
         streams.append(Stream("crosstalk_db", "dB", shape=(len(names), len(names)), group="metrics",
                               help="[victim, aggressor] data-dependent power leaking between models' channels"))
@@ -234,7 +236,7 @@ def _link_step(ctx, engine, names, frames, measure_link_ber) -> Step:
 
 def _metrics_step(ctx, engine, names, models, made, recorders) -> Step:
     from labctl.imaging import quality_metrics
-    from labctl.mvm.energy_point import energy_report
+    from labctl.mvm.energy_point import boundary_reports
 
     metrics, parts = {}, []
     for n in names:
@@ -250,10 +252,13 @@ def _metrics_step(ctx, engine, names, models, made, recorders) -> Step:
         metrics[pre + "effective_bits_min"] = (float(np.nanmin(enob)), "bit")
         metrics[pre + "macs_per_image"] = (float(models[n].macs_per_image), "MAC")
         parts.append(f"{n}: PSNR {q['psnr_db']:.1f} dB, agreement {100 * q['label_agreement']:.0f} %")
-    rep = energy_report(engine)
+    reports = boundary_reports(engine)
+    rep = reports["bench"]
+    metrics.update(boundary_metrics(reports))
     metrics["energy_mw_per_tops"] = (rep.mw_per_tops, "mW/TOPS")
     metrics["pj_per_mac"] = (rep.pj_per_mac, "pJ/MAC")
     for c, v in rep.breakdown_mw_per_tops().items():
         if c in COMPONENTS:
             metrics[f"energy/{c}"] = (v, "mW/TOPS")
-    return Step("; ".join(parts) + f"; {rep.mw_per_tops:.0f} mW/TOPS", metrics=metrics)
+    energy = ", ".join(f"{b} {r.mw_per_tops:.4g}" for b, r in reports.items())
+    return Step("; ".join(parts) + f"; mW/TOPS: {energy}", metrics=metrics)

@@ -43,13 +43,18 @@ class HeaterPower(_Strict):
 
 class SystemConverters(_Strict):
     """The ``system`` boundary: converters of a deployed system run at the
-    samples per symbol the DSP needs, not at the lab instruments' rates.
+    samples per symbol the DSP needs, not at the lab instruments' rates, and
+    its lasers are integrated sources.
 
     DAC power = energy_per_sample * dac_samples_per_symbol * symbol_rate per
     channel; ADC likewise with ``adc_samples_per_symbol`` (None: the receiver
-    DSP's own ``sps_rx``, labctl.mvm.frames.FrameFormat)."""
+    DSP's own ``sps_rx``, labctl.mvm.frames.FrameFormat);
+    ``laser_wall_plug_efficiency`` (None: ``[power.laser]``'s) for the system
+    and centre boundaries."""
     dac_samples_per_symbol: float = Field(1.0, gt=0, description="Sa/symbol per DAC channel")
     adc_samples_per_symbol: float | None = Field(None, gt=0, description="Sa/symbol per ADC channel")
+    laser_wall_plug_efficiency: float | None = Field(None, gt=0, le=1,
+                                                     description="optical W out per electrical W in")
 
 
 class CentreCounts(_Strict):
@@ -80,3 +85,11 @@ class PowerFigures(_Strict):
     heater: HeaterPower
     system: SystemConverters = SystemConverters()
     centre: CentreCounts = CentreCounts()
+
+    def integrated(self) -> "PowerFigures":
+        """The figures of the ``system`` and ``centre`` boundaries: the lasers at
+        ``[power.system] laser_wall_plug_efficiency`` when it is set."""
+        eff = self.system.laser_wall_plug_efficiency
+        if eff is None:
+            return self
+        return self.model_copy(update={"laser": LaserPower(wall_plug_efficiency=eff)})

@@ -160,6 +160,16 @@ class _CentreBase(_Strict):
         """(key path, instrument name, expected role) of every instrument the centre names."""
         return []
 
+    @property
+    def size(self) -> int:
+        """N of the computing centre (ports of an N x N product)."""
+        return self.ports
+
+    def resized(self, data: dict, n: int) -> dict:
+        """``data`` (a topology's ``model_dump``) with ``n`` centre ports: the
+        scheme's size for scaling studies (:func:`with_ports`)."""
+        raise NotImplementedError(f"{type(self).__name__} cannot be resized")
+
 
 class WdmCentre(_CentreBase):
     """wdm centre: micro-ring weight bank, cyclic N x N AWGR, one photodiode per output."""
@@ -186,6 +196,24 @@ class WdmCentre(_CentreBase):
             raise key_error(("edges",), ports,
                             f"edge ports covering the centre ports 0..{self.ports - 1} once each")
 
+    def resized(self, data: dict, n: int) -> dict:
+        """N x N: the ``n`` ports shared over the edges in order, as evenly as
+        possible (AWG and bias channels 1..share), one photodiode per output
+        (the bench's photodiodes repeated)."""
+        edges = data["edges"]
+        if n < len(edges):
+            raise ValueError(f"{n} ports cannot feed {len(edges)} edge nodes")
+        start = 0
+        for i, edge in enumerate(edges):
+            share = n // len(edges) + (1 if i < n % len(edges) else 0)
+            edge.update(ports=list(range(start, start + share)),
+                        awg_channels=list(range(1, share + 1)),
+                        bias_channels=list(range(1, share + 1)))
+            start += share
+        pds = data["centre"]["photodiodes"]
+        data["centre"].update(ports=n, wavelengths=n, photodiodes=[pds[q % len(pds)] for q in range(n)])
+        return data
+
     def instrument_references(self) -> list[tuple[str, str, str]]:
         refs = [("topology.centre.rings.heaters", self.rings.heaters, "heaters")]
         return refs + [(f"topology.centre.photodiodes.{i}.scope", pd.scope, "scope")
@@ -204,6 +232,18 @@ class TimeCentre(_CentreBase):
         for i, lane in enumerate(self.lanes):
             if lane.edge not in names:
                 raise key_error(("centre", "lanes", i, "edge"), lane.edge, f"one of {names}")
+
+    @property
+    def size(self) -> int:
+        """Lanes (rows computed in parallel)."""
+        return len(self.lanes)
+
+    def resized(self, data: dict, n: int) -> dict:
+        """``n`` lanes: the bench's lanes repeated in order, weight channels 1..n."""
+        lanes = data["centre"]["lanes"]
+        data["centre"]["lanes"] = [{**lanes[i % len(lanes)], "weight_channel": i + 1}
+                                   for i in range(n)]
+        return data
 
     def instrument_references(self) -> list[tuple[str, str, str]]:
         refs = [("topology.centre.weight_awg", self.weight_awg, "awg")]
@@ -358,3 +398,17 @@ class Topology(_Strict):
 
     def edge(self, name: str) -> EdgeNode:
         return next(e for e in self.edges if e.name == name)
+
+    @property
+    def size(self) -> int:
+        """N of the scheme (its centre's ``size``): centre ports (wdm) or lanes (time)."""
+        return self.centre.size
+
+
+def with_ports(topology: Topology, n: int) -> Topology:
+    """``topology`` resized to ``n`` (centre ports in wdm, lanes in time) by its
+    centre's ``resized``: for energy scaling studies (labctl.energy.scaled_bench).
+    The instruments it names are the bench's; their channel counts are not checked."""
+    if n < 1:
+        raise ValueError(f"ports must be >= 1, got {n}")
+    return Topology.model_validate(topology.centre.resized(topology.model_dump(), n))

@@ -22,18 +22,8 @@ import importlib
 from typing import Mapping
 
 from labctl import roles, sim_servers
+from labctl.role_settings import ROLES
 from labctl.roles import InstrumentError, Role
-
-#: Bench settings keys understood per role, and how they are applied.
-_CHANNEL_SETTINGS = {"awg": {"vpp": "set_amplitude", "offset": "set_offset"},
-                     "scope": {"range": "set_range", "offset": "set_offset"},
-                     "powermeter": {"wavelength": "set_wavelength"},
-                     "bias": {"mode": "set_mode", "voltage": "set_voltage"}}
-_SCALAR_SETTINGS = {"awg": {"sample_rate": "set_sample_rate"},
-                    "scope": {"sample_rate": "set_sample_rate", "points": "set_points"},
-                    "laser": {"wavelength": "set_wavelength", "power": "set_power", "output": "set_output"},
-                    "amplifier": {"mode": "set_mode", "gain": "set_gain", "power": "set_power",
-                                  "output": "set_output"}}
 
 
 def resolve_resource(name: str, resource: str, resources: Mapping[str, str] | None = None) -> str:
@@ -92,23 +82,27 @@ def connect_all(bench, resources: Mapping[str, str] | None = None, **options) ->
 def apply(role: Role, settings: dict) -> None:
     """Apply bench ``settings`` (SI) through the role; per-channel keys go to every channel.
 
-    ``bits`` is checked against the driver's resolution.  Unknown keys raise
-    :class:`InstrumentError` (a typo must not pass silently).
+    Which keys exist, and the role method applying each, are declared in
+    :data:`labctl.role_settings.ROLES`.  ``bits`` is checked against the driver's
+    resolution.  Unknown keys raise :class:`InstrumentError` (a typo must not pass silently).
     """
-    scalar = _SCALAR_SETTINGS.get(role.role, {})
-    per_channel = _CHANNEL_SETTINGS.get(role.role, {})
+    declared = ROLES.get(role.role)
     for key, value in settings.items():
         if key == "bits" and hasattr(role, "bits"):
             if int(value) != role.bits:
                 raise InstrumentError(f"{role.name}: bench says {value} bits, the driver has {role.bits}")
-        elif key in scalar:
-            getattr(role, scalar[key])(value)
-        elif key in per_channel:
-            for ch in role.channels:
-                getattr(role, per_channel[key])(ch, value)
+        elif declared is not None and key in declared:
+            setting = declared[key]
+            method = getattr(role, setting.method)
+            if setting.per_channel:
+                for ch in role.channels:
+                    method(ch, value)
+            else:
+                method(value)
         else:
+            known = sorted(declared.names() if declared is not None else []) + ["bits"]
             raise InstrumentError(f"{role.name}: unknown setting {key!r} for role {role.role!r}; "
-                                  f"known: {sorted(scalar) + sorted(per_channel) + ['bits']}")
+                                  f"known: {known}")
 
 
 __all__ = ["connect", "connect_all", "apply", "resolve_resource", "roles"]

@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from labctl.bench.power import PowerFigures
+from labctl.role_settings import SettingError, settings_for
 
 try:  # the topology schema lives in its own module, written by the mvm area
     from labctl.bench.topology import Topology
@@ -51,7 +52,9 @@ class InstrumentConfig(BaseModel):
     role: Role
     model: str = Field(description="driver module name in drivers/, e.g. 'keysight_m8196a'")
     resource: str = Field(description="'sim' or a VISA resource string")
-    settings: dict[str, Any] = Field(default_factory=dict, description="driver settings, SI units")
+    settings: dict[str, Any] = Field(default_factory=dict, description=(
+        "settings applied at connection, SI units: the keys, ranges and units that "
+        "labctl.role_settings declares for the role (narrowed to the model)"))
     limits: SafetyLimits = Field(default_factory=SafetyLimits)
 
     @field_validator("model")
@@ -85,6 +88,17 @@ class Bench(BaseModel):
     topology: Topology
     source_text: str = Field("", exclude=True)
     path: Path | None = Field(None, exclude=True)
+
+    @model_validator(mode="after")
+    def _settings(self) -> "Bench":
+        """Every instrument's settings are declared for its role and model and in range
+        (:mod:`labctl.role_settings`); the message names the key path."""
+        for name, inst in self.instruments.items():
+            try:
+                settings_for(inst.role, inst.model).validate(inst.settings)
+            except SettingError as exc:
+                raise ValueError(f"instruments.{name}.settings.{exc}") from None
+        return self
 
     @model_validator(mode="after")
     def _references(self) -> "Bench":

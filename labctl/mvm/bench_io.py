@@ -17,13 +17,22 @@ import numpy as np
 
 from labctl.mvm.dsp import to_volts
 from labctl.mvm.schemes import scheme_for
+from labctl.role_settings import ROLES, settings_for
 
 
-def wire(value: float) -> float:
-    """A float as it reaches an instrument: SCPI drivers format numbers with
-    ``%g`` (6 significant digits); the in-process path rounds the same way so
-    both paths leave the simulated instruments in identical states."""
-    return float(f"{value:g}")
+def _wire(role: str, key: str, value: float) -> float:
+    """``value`` of setting ``key`` as it reaches an instrument: rounded to the
+    significant digits the role's declaration sends on the wire
+    (:meth:`labctl.role_settings.Setting.on_wire`); the in-process path stores
+    the same number so both paths leave the simulated instruments in identical states."""
+    return ROLES[role][key].on_wire(value)
+
+
+def configured(inst) -> dict[str, Any]:
+    """Settings of bench instrument ``inst`` after connection: the power-on
+    defaults of its role and model (:func:`labctl.role_settings.settings_for`)
+    with the bench ``settings`` applied."""
+    return {**settings_for(inst.role, inst.model).defaults(), **inst.settings}
 
 
 def _channels_used(bench) -> dict[str, set[int]]:
@@ -51,33 +60,27 @@ def outputs(bench) -> list[tuple[str, int]]:
 
 
 def initial_states(bench) -> dict[str, dict[str, Any]]:
-    """Instrument states of a freshly configured simulated bench (bench settings applied)."""
+    """Instrument states of a freshly configured simulated bench (keys of
+    docs/INTERFACES.md): every declared setting of the instrument's role and
+    model at its power-on default, the bench settings applied (:func:`configured`),
+    on every channel of the model (for a model :mod:`labctl.role_settings` does
+    not declare: the channels the topology wires); AWGs stopped with empty waveforms."""
     used = _channels_used(bench)
     states: dict[str, dict[str, Any]] = {}
     for name, inst in bench.instruments.items():
-        s = dict(inst.settings)
-        chans = sorted(used.get(name, {1}))
+        declared = settings_for(inst.role, inst.model)
+        values = configured(inst)
+        st: dict[str, Any] = {s.name: values[s.name] for s in declared if not s.per_channel}
+        per_channel = [s for s in declared if s.per_channel]
+        if per_channel:
+            chans = declared.channels or tuple(sorted(used.get(name, {1})))
+            st["channels"] = {ch: {s.name: values[s.name] for s in per_channel} for ch in chans}
+        if inst.role in ("awg", "scope"):
+            st["bits"] = int(values.get("bits", declared.bits or 8))
         if inst.role == "awg":
-            st = {"sample_rate": s.get("sample_rate", 92e9), "bits": s.get("bits", 8), "running": False,
-                  "channels": {ch: {"codes": np.zeros(0, np.uint16), "vpp": s.get("vpp", 0.5),
-                                    "offset": s.get("offset", 0.0), "output": True} for ch in chans}}
-        elif inst.role == "laser":
-            st = {"wavelength": s.get("wavelength", 1550.12e-9), "power": s.get("power", 0.001),
-                  "output": s.get("output", True)}
-        elif inst.role == "bias":
-            st = {"channels": {ch: {"mode": s.get("mode", "quadrature"), "voltage": s.get("voltage", 0.0)}
-                               for ch in chans}}
-        elif inst.role == "amplifier":
-            st = {"mode": s.get("mode", "gain"), "gain": s.get("gain", 0.0), "power": s.get("power", 0.0),
-                  "output": s.get("output", True)}
-        elif inst.role == "heaters":
-            st = {"channels": {ch: {"current": 0.0, "voltage": 0.0} for ch in chans}}
-        elif inst.role == "scope":
-            st = {"sample_rate": s.get("sample_rate", 100e9), "points": s.get("points", 4096),
-                  "bits": s.get("bits", 8),
-                  "channels": {ch: {"range": 0.5, "offset": 0.0, "enabled": True} for ch in chans}}
-        else:  # powermeter
-            st = {"channels": {ch: {"wavelength": s.get("wavelength", 1550e-9)} for ch in range(1, 5)}}
+            st["running"] = False
+            for chan in st["channels"].values():
+                chan["codes"] = np.zeros(0, np.uint16)
         states[name] = st
     return states
 
@@ -111,27 +114,27 @@ class TableIO:
 
     # -- lasers
     def set_laser_power(self, name: str, power: float) -> None:
-        self.states[name]["power"] = wire(power)
+        self.states[name]["power"] = _wire("laser", "power", power)
 
     # -- amplifiers
     def set_amplifier_gain(self, name: str, gain_db: float) -> None:
         """Constant gain mode at ``gain_db`` (dB)."""
         st = self.states[name]
-        st["mode"], st["gain"], st["output"] = "gain", wire(gain_db), True
+        st["mode"], st["gain"], st["output"] = "gain", _wire("amplifier", "gain", gain_db), True
 
     # -- heaters
     def set_heater_currents(self, currents: dict[int, float]) -> None:
         chans = self.states[self.bench.topology.centre.rings.heaters]["channels"]
         for ch, i in currents.items():
-            chans[ch]["current"] = wire(i)
+            chans[ch]["current"] = _wire("heaters", "current", i)
 
     # -- scopes
     def configure_scope(self, name: str, points: int, ranges: dict[int, tuple[float, float]]) -> None:
         st = self.states[name]
         st["points"] = int(points)
         for ch, (rng, off) in ranges.items():
-            st["channels"][ch]["range"] = wire(rng)
-            st["channels"][ch]["offset"] = wire(off)
+            st["channels"][ch]["range"] = _wire("scope", "range", rng)
+            st["channels"][ch]["offset"] = _wire("scope", "offset", off)
 
     def set_averages(self, name: str, count: int) -> None:
         """Averaging acquisition of ``count`` records (1: normal)."""
@@ -199,15 +202,15 @@ class DriverIO:
     def _init_scopes(self) -> None:
         used = _channels_used(self.bench)
         for scope in scopes_in_order(self.bench):
-            s = self.bench.instruments[scope].settings
+            s = configured(self.bench.instruments[scope])
             self._scope_cfg[scope] = {"sample_rate": self.roles[scope].sample_rate(), "bits": self.roles[scope].bits,
-                                      "points": s.get("points", 4096),
-                                      "channels": {ch: (0.5, 0.0) for ch in sorted(used[scope])}}
+                                      "points": s["points"],
+                                      "channels": {ch: (s["range"], s["offset"]) for ch in sorted(used[scope])}}
 
     def awg_info(self, name: str) -> dict:
-        s = self.bench.instruments[name].settings
-        return {"sample_rate": self._awg_rate.get(name, s.get("sample_rate", 92e9)),
-                "bits": s.get("bits", 8), "vpp": s.get("vpp", 0.5), "offset": s.get("offset", 0.0)}
+        s = configured(self.bench.instruments[name])
+        return {"sample_rate": self._awg_rate.get(name, s["sample_rate"]),
+                "bits": self.roles[name].bits, "vpp": s["vpp"], "offset": s["offset"]}
 
     def load_awgs(self, waveforms) -> None:
         for name, (rate, chans) in waveforms.items():
@@ -223,18 +226,18 @@ class DriverIO:
             self.roles[name].run()
 
     def set_laser_power(self, name: str, power: float) -> None:
-        self.roles[name].set_power(wire(power))
+        self.roles[name].set_power(_wire("laser", "power", power))
 
     def set_amplifier_gain(self, name: str, gain_db: float) -> None:
         amp = self.roles[name]
         amp.set_mode("gain")
-        amp.set_gain(wire(gain_db))
+        amp.set_gain(_wire("amplifier", "gain", gain_db))
         amp.set_output(True)
 
     def set_heater_currents(self, currents: dict[int, float]) -> None:
         h = self.roles[self.bench.topology.centre.rings.heaters]
         for ch, i in currents.items():
-            h.set_current(ch, wire(i))
+            h.set_current(ch, _wire("heaters", "current", i))
 
     def configure_scope(self, name: str, points: int, ranges) -> None:
         sc = self.roles[name]
@@ -242,9 +245,10 @@ class DriverIO:
         cfg = self._scope_cfg[name]
         cfg["points"] = int(points)
         for ch, (rng, off) in ranges.items():
-            sc.set_range(ch, wire(rng))
-            sc.set_offset(ch, wire(off))
-            cfg["channels"][ch] = (wire(rng), wire(off))
+            rng, off = _wire("scope", "range", rng), _wire("scope", "offset", off)
+            sc.set_range(ch, rng)
+            sc.set_offset(ch, off)
+            cfg["channels"][ch] = (rng, off)
 
     def set_averages(self, name: str, count: int) -> None:
         self.roles[name].set_averages(int(count))

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from drivers.role_adapter import InstrumentRole
-from labctl.roles import AWG, check_limit
+from drivers.role_adapter import InstrumentRole, checked
+from labctl.roles import AWG
 
 
 def check_codes(codes, bits: int, min_length: int = 1, max_length: int = 1 << 31,
@@ -46,11 +46,12 @@ class AWGRole(InstrumentRole, AWG):
     ``download``, ``amplitude``, ``offset``, ``output_enabled``; the instrument with
     ``sample_rate``, ``run``, ``stop``, ``trigger``, ``wait_complete``, ``identity``.
 
-    ``limits.max_modulator_voltage`` bounds the amplitude (Vpp) and |offset| (V).
+    ``limits.max_modulator_voltage`` bounds the amplitude (Vpp) and |offset| (V);
+    ``settings`` (the model's :mod:`labctl.role_settings` declaration) their ranges.
     """
 
     def set_sample_rate(self, rate: float) -> None:
-        self.instrument.sample_rate = rate
+        self.instrument.sample_rate = checked(self, "sample_rate", rate)
 
     def sample_rate(self) -> float:
         return self.instrument.sample_rate
@@ -62,11 +63,11 @@ class AWGRole(InstrumentRole, AWG):
         return self._ch(channel).download()
 
     def set_amplitude(self, channel: int, vpp: float) -> None:
-        check_limit(self.name, "amplitude", vpp, self.limit("max_modulator_voltage"), "Vpp")
+        vpp = checked(self, "vpp", vpp, "amplitude")
         self._ch(channel).amplitude = vpp
 
     def set_offset(self, channel: int, offset: float) -> None:
-        check_limit(self.name, "offset", offset, self.limit("max_modulator_voltage"), "V")
+        offset = checked(self, "offset", offset)
         self._ch(channel).offset = offset
 
     def set_output(self, channel: int, enabled: bool) -> None:

@@ -10,8 +10,13 @@ from __future__ import annotations
 from pymeasure.instruments import Instrument
 from pymeasure.instruments.validators import strict_discrete_set, strict_range
 
+from drivers.role_adapter import checked
 from drivers.scpi_instrument import LabInstrument
-from labctl.roles import OpticalAmplifier, check_limit
+from labctl.role_settings import MODELS
+from labctl.roles import OpticalAmplifier
+
+#: Ranges and wire formats (labctl.role_settings).
+SETTINGS = MODELS["generic_edfa"]
 
 
 class GenericEDFA(LabInstrument):
@@ -27,14 +32,14 @@ class GenericEDFA(LabInstrument):
         cast=str, check_set_errors=True)
 
     gain = Instrument.control(
-        ":AMPLifier:GAIN?", ":AMPLifier:GAIN %g",
-        """Control the gain set point (dB, 0 to 30).""",
-        validator=strict_range, values=[0.0, 30.0], check_set_errors=True)
+        ":AMPLifier:GAIN?", ":AMPLifier:GAIN " + SETTINGS["gain"].scpi,
+        "Control the gain set point (dB, %g to %g)." % tuple(SETTINGS["gain"].span),
+        validator=strict_range, values=SETTINGS["gain"].span, check_set_errors=True)
 
     power = Instrument.control(
-        ":AMPLifier:POWer?", ":AMPLifier:POWer %g",
-        """Control the output power set point (W, 1e-4 to 0.2).""",
-        validator=strict_range, values=[1e-4, 0.2], check_set_errors=True)
+        ":AMPLifier:POWer?", ":AMPLifier:POWer " + SETTINGS["power"].scpi,
+        "Control the output power set point (W, %g to %g)." % tuple(SETTINGS["power"].span),
+        validator=strict_range, values=SETTINGS["power"].span, check_set_errors=True)
 
     output_enabled = Instrument.control(
         ":OUTPut:STATe?", ":OUTPut:STATe %d",
@@ -45,6 +50,7 @@ class GenericEDFA(LabInstrument):
 
 class EDFAAmplifier(OpticalAmplifier):
     """The generic EDFA in the OpticalAmplifier role."""
+    settings = SETTINGS
 
     def __init__(self, instrument: GenericEDFA, name: str, limits=None):
         super().__init__(name, limits)
@@ -54,14 +60,13 @@ class EDFAAmplifier(OpticalAmplifier):
         return self.instrument.identity
 
     def set_mode(self, mode: str) -> None:
-        self.instrument.mode = mode
+        self.instrument.mode = checked(self, "mode", mode)
 
     def set_gain(self, gain_db: float) -> None:
-        self.instrument.gain = gain_db
+        self.instrument.gain = checked(self, "gain", gain_db)
 
     def set_power(self, power: float) -> None:
-        check_limit(self.name, "output power", power, self.limit("max_laser_power"), "W")
-        self.instrument.power = power
+        self.instrument.power = checked(self, "power", power, "output power")
 
     def set_output(self, enabled: bool) -> None:
         self.instrument.output_enabled = bool(enabled)

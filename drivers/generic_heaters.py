@@ -10,10 +10,14 @@ from __future__ import annotations
 from pymeasure.instruments import Channel, Instrument
 from pymeasure.instruments.validators import strict_discrete_set, strict_range
 
+from drivers.role_adapter import checked
 from drivers.scpi_instrument import LabInstrument
-from labctl.roles import HeaterArray, check_limit
+from labctl.role_settings import MODELS
+from labctl.roles import HeaterArray
 
-N_CHANNELS = 64
+#: Ranges, channels and wire formats (labctl.role_settings).
+SETTINGS = MODELS["generic_heaters"]
+N_CHANNELS = len(SETTINGS.channels)
 
 
 class HeaterChannel(Channel):
@@ -26,14 +30,14 @@ class HeaterChannel(Channel):
         map_values=True, cast=str, check_set_errors=True)
 
     current_setpoint = Channel.control(
-        ":SOURce{ch}:CURRent?", ":SOURce{ch}:CURRent %g",
-        """Control the current set point (A, 0 to 0.1).""",
-        validator=strict_range, values=[0.0, 0.1], check_set_errors=True)
+        ":SOURce{ch}:CURRent?", ":SOURce{ch}:CURRent " + SETTINGS["current"].scpi,
+        "Control the current set point (A, %g to %g)." % tuple(SETTINGS["current"].span),
+        validator=strict_range, values=SETTINGS["current"].span, check_set_errors=True)
 
     voltage_setpoint = Channel.control(
-        ":SOURce{ch}:VOLTage?", ":SOURce{ch}:VOLTage %g",
-        """Control the voltage set point (V, 0 to 20).""",
-        validator=strict_range, values=[0.0, 20.0], check_set_errors=True)
+        ":SOURce{ch}:VOLTage?", ":SOURce{ch}:VOLTage " + SETTINGS["voltage"].scpi,
+        "Control the voltage set point (V, %g to %g)." % tuple(SETTINGS["voltage"].span),
+        validator=strict_range, values=SETTINGS["voltage"].span, check_set_errors=True)
 
     current = Channel.measurement(":MEASure{ch}:CURRent?", """Measure the heater current (A).""")
 
@@ -43,8 +47,7 @@ class HeaterChannel(Channel):
 class GenericHeaters(LabInstrument):
     """Generic 64-channel heater driver (pymeasure driver)."""
 
-    channels = Instrument.MultiChannelCreator(HeaterChannel, tuple(range(1, N_CHANNELS + 1)),
-                                              prefix="ch_")
+    channels = Instrument.MultiChannelCreator(HeaterChannel, SETTINGS.channels, prefix="ch_")
 
     def __init__(self, adapter, name: str = "Generic heaters", **kwargs):
         super().__init__(adapter, name, **kwargs)
@@ -58,7 +61,8 @@ class GenericHeaters(LabInstrument):
 
 class HeaterBank(HeaterArray):
     """The generic heater driver in the HeaterArray role."""
-    channels = tuple(range(1, N_CHANNELS + 1))
+    settings = SETTINGS
+    channels = SETTINGS.channels
 
     def __init__(self, instrument: GenericHeaters, name: str, limits=None):
         super().__init__(name, limits)
@@ -73,13 +77,13 @@ class HeaterBank(HeaterArray):
         return self.instrument.identity
 
     def set_current(self, channel: int, current: float) -> None:
-        check_limit(self.name, f"heater {channel} current", current, self.limit("max_heater_current"), "A")
+        current = checked(self, "current", current, f"heater {channel} current")
         heater = self._ch(channel)
         heater.function = "current"
         heater.current_setpoint = current
 
     def set_voltage(self, channel: int, voltage: float) -> None:
-        check_limit(self.name, f"heater {channel} voltage", voltage, self.limit("max_heater_voltage"), "V")
+        voltage = checked(self, "voltage", voltage, f"heater {channel} voltage")
         heater = self._ch(channel)
         heater.function = "voltage"
         heater.voltage_setpoint = voltage

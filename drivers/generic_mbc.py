@@ -9,10 +9,15 @@ from __future__ import annotations
 from pymeasure.instruments import Channel, Instrument
 from pymeasure.instruments.validators import strict_discrete_set, strict_range
 
+from drivers.role_adapter import checked
 from drivers.scpi_instrument import LabInstrument
-from labctl.roles import BiasController, check_limit
+from labctl.role_settings import MODELS
+from labctl.roles import BiasController
 
-MODES = {"quadrature": "QUAD", "peak": "PEAK", "null": "NULL", "manual": "MAN"}
+#: Ranges and wire formats (labctl.role_settings).
+SETTINGS = MODELS["generic_mbc"]
+#: Lock point -> its SCPI mnemonic (the declared choices).
+MODES = dict(zip(SETTINGS["mode"].choices, ("QUAD", "PEAK", "NULL", "MAN")))
 
 
 class MBCChannel(Channel):
@@ -25,9 +30,10 @@ class MBCChannel(Channel):
         check_set_errors=True)
 
     voltage = Channel.control(
-        ":BIAS{ch}:VOLTage?", ":BIAS{ch}:VOLTage %g",
-        """Control the bias voltage (V, -10 to 10; set point in manual mode, applied bias on read).""",
-        validator=strict_range, values=[-10.0, 10.0], check_set_errors=True)
+        ":BIAS{ch}:VOLTage?", ":BIAS{ch}:VOLTage " + SETTINGS["voltage"].scpi,
+        "Control the bias voltage (V, %g to %g; set point in manual mode, applied bias on read)."
+        % tuple(SETTINGS["voltage"].span),
+        validator=strict_range, values=SETTINGS["voltage"].span, check_set_errors=True)
 
     locked = Channel.measurement(
         ":BIAS{ch}:LOCK?", """Get whether the bias loop is locked (bool).""", cast=bool)
@@ -36,7 +42,7 @@ class MBCChannel(Channel):
 class GenericMBC(LabInstrument):
     """Generic 4-channel MZM bias controller (pymeasure driver)."""
 
-    channels = Instrument.MultiChannelCreator(MBCChannel, (1, 2, 3, 4), prefix="ch_")
+    channels = Instrument.MultiChannelCreator(MBCChannel, SETTINGS.channels, prefix="ch_")
 
     def __init__(self, adapter, name: str = "Generic MBC", **kwargs):
         super().__init__(adapter, name, **kwargs)
@@ -44,7 +50,8 @@ class GenericMBC(LabInstrument):
 
 class MBCBias(BiasController):
     """The generic MBC in the BiasController role."""
-    channels = (1, 2, 3, 4)
+    settings = SETTINGS
+    channels = SETTINGS.channels
 
     def __init__(self, instrument: GenericMBC, name: str, limits=None):
         super().__init__(name, limits)
@@ -59,13 +66,13 @@ class MBCBias(BiasController):
         return self.instrument.identity
 
     def set_mode(self, channel: int, mode: str) -> None:
-        self._ch(channel).mode = mode
+        self._ch(channel).mode = checked(self, "mode", mode)
 
     def mode(self, channel: int) -> str:
         return self._ch(channel).mode
 
     def set_voltage(self, channel: int, voltage: float) -> None:
-        check_limit(self.name, "bias voltage", voltage, self.limit("max_modulator_voltage"), "V")
+        voltage = checked(self, "voltage", voltage, "bias voltage")
         self._ch(channel).voltage = voltage
 
     def voltage(self, channel: int) -> float:

@@ -21,8 +21,11 @@ from pymeasure.instruments.validators import strict_discrete_set, strict_range
 
 from drivers.awg_common import AWGRole, check_codes
 from drivers.scpi_instrument import LabInstrument
+from labctl.role_settings import MODELS
 
-BITS = 8
+#: Ranges, resolution and wire formats (labctl.role_settings; M8196A data sheet).
+SETTINGS = MODELS["keysight_m8196a"]
+BITS = SETTINGS.bits
 GRANULARITY = 128
 MAX_SAMPLES = 512 * 1024
 
@@ -31,14 +34,15 @@ class M8196AChannel(Channel):
     """One output channel of the M8196A."""
 
     amplitude = Channel.control(
-        ":VOLTage{ch}:AMPLitude?", ":VOLTage{ch}:AMPLitude %g",
-        """Control the single-ended output amplitude (V peak-to-peak, 0.1 to 1.0).""",
-        validator=strict_range, values=[0.1, 1.0], check_set_errors=True)
+        ":VOLTage{ch}:AMPLitude?", ":VOLTage{ch}:AMPLitude " + SETTINGS["vpp"].scpi,
+        "Control the single-ended output amplitude (V peak-to-peak, %g to %g)."
+        % tuple(SETTINGS["vpp"].span),
+        validator=strict_range, values=SETTINGS["vpp"].span, check_set_errors=True)
 
     offset = Channel.control(
-        ":VOLTage{ch}:OFFSet?", ":VOLTage{ch}:OFFSet %g",
-        """Control the output offset (V, -1.0 to 1.0).""",
-        validator=strict_range, values=[-1.0, 1.0], check_set_errors=True)
+        ":VOLTage{ch}:OFFSet?", ":VOLTage{ch}:OFFSet " + SETTINGS["offset"].scpi,
+        "Control the output offset (V, %g to %g)." % tuple(SETTINGS["offset"].span),
+        validator=strict_range, values=SETTINGS["offset"].span, check_set_errors=True)
 
     output_enabled = Channel.control(
         ":OUTPut{ch}?", ":OUTPut{ch} %d",
@@ -64,15 +68,15 @@ class M8196AChannel(Channel):
 class KeysightM8196A(LabInstrument):
     """Keysight M8196A arbitrary waveform generator (pymeasure driver)."""
 
-    channels = Instrument.MultiChannelCreator(M8196AChannel, (1, 2, 3, 4), prefix="ch_")
+    channels = Instrument.MultiChannelCreator(M8196AChannel, SETTINGS.channels, prefix="ch_")
 
     def __init__(self, adapter, name: str = "Keysight M8196A", **kwargs):
         super().__init__(adapter, name, **kwargs)
 
     sample_rate = Instrument.control(
-        ":FREQuency:RASTer?", ":FREQuency:RASTer %g",
-        """Control the sample rate (Sa/s, 88e9 to 93.4e9).""",
-        validator=strict_range, values=[88e9, 93.4e9], check_set_errors=True)
+        ":FREQuency:RASTer?", ":FREQuency:RASTer " + SETTINGS["sample_rate"].scpi,
+        "Control the sample rate (Sa/s, %g to %g)." % tuple(SETTINGS["sample_rate"].span),
+        validator=strict_range, values=SETTINGS["sample_rate"].span, check_set_errors=True)
 
     def run(self) -> None:
         """Start signal generation on all channels."""
@@ -92,7 +96,8 @@ class KeysightM8196A(LabInstrument):
 
 class M8196AAWG(AWGRole):
     """The M8196A in the AWG role."""
-    channels = (1, 2, 3, 4)
+    settings = SETTINGS
+    channels = SETTINGS.channels
     bits = BITS
 
 

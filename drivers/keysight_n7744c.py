@@ -10,17 +10,22 @@ from __future__ import annotations
 from pymeasure.instruments import Channel, Instrument
 from pymeasure.instruments.validators import strict_discrete_set, strict_range
 
+from drivers.role_adapter import checked
 from drivers.scpi_instrument import LabInstrument
+from labctl.role_settings import MODELS
 from labctl.roles import PowerMeter
+
+#: Ranges, ports and wire formats (labctl.role_settings; N7744C data sheet).
+SETTINGS = MODELS["keysight_n7744c"]
 
 
 class N7744CPort(Channel):
     """One detector port of the N7744C."""
 
     wavelength = Channel.control(
-        ":SENSe{ch}:POWer:WAVelength?", ":SENSe{ch}:POWer:WAVelength %.10g",
-        """Control the calibration wavelength (m, 1250e-9 to 1650e-9).""",
-        validator=strict_range, values=[1250e-9, 1650e-9], check_set_errors=True)
+        ":SENSe{ch}:POWer:WAVelength?", ":SENSe{ch}:POWer:WAVelength " + SETTINGS["wavelength"].scpi,
+        "Control the calibration wavelength (m, %g to %g)." % tuple(SETTINGS["wavelength"].span),
+        validator=strict_range, values=SETTINGS["wavelength"].span, check_set_errors=True)
 
     unit = Channel.control(
         ":SENSe{ch}:POWer:UNIT?", ":SENSe{ch}:POWer:UNIT %d",
@@ -41,7 +46,7 @@ class N7744CPort(Channel):
 class KeysightN7744C(LabInstrument):
     """Keysight N7744C optical power meter (pymeasure driver)."""
 
-    ports = Instrument.MultiChannelCreator(N7744CPort, (1, 2, 3, 4), prefix="port_")
+    ports = Instrument.MultiChannelCreator(N7744CPort, SETTINGS.channels, prefix="port_")
 
     def __init__(self, adapter, name: str = "Keysight N7744C", **kwargs):
         super().__init__(adapter, name, **kwargs)
@@ -49,7 +54,8 @@ class KeysightN7744C(LabInstrument):
 
 class N7744CPowerMeter(PowerMeter):
     """The N7744C in the PowerMeter role (readings in W)."""
-    channels = (1, 2, 3, 4)
+    settings = SETTINGS
+    channels = SETTINGS.channels
 
     def __init__(self, instrument: KeysightN7744C, name: str, limits=None):
         super().__init__(name, limits)
@@ -66,7 +72,7 @@ class N7744CPowerMeter(PowerMeter):
         return self.instrument.identity
 
     def set_wavelength(self, channel: int, wavelength: float) -> None:
-        self._port(channel).wavelength = wavelength
+        self._port(channel).wavelength = checked(self, "wavelength", wavelength)
 
     def power(self, channel: int) -> float:
         return self._port(channel).power

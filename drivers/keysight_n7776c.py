@@ -11,12 +11,13 @@ import warnings
 
 from pymeasure.instruments.keysight import KeysightN7776C as PymeasureN7776C
 
-from drivers.role_adapter import LaserRole
+from drivers.role_adapter import LaserRole, checked
 from drivers.scpi_instrument import LabInstrument
-from labctl.roles import check_limit
+from labctl.role_settings import MODELS
 
-#: N7776C data sheet: about +10 dBm maximum (high-power option +13 dBm).
-POWER_RANGE = (1e-6, 0.020)
+#: N7776C data sheet: about +10 dBm maximum (high-power option +13 dBm); 1480-1620 nm.
+SETTINGS = MODELS["keysight_n7776c"]
+POWER_RANGE = tuple(SETTINGS["power"].span)
 
 
 class KeysightN7776C(LabInstrument, PymeasureN7776C):
@@ -30,23 +31,21 @@ class KeysightN7776C(LabInstrument, PymeasureN7776C):
 
 class N7776CLaser(LaserRole):
     """The N7776C in the Laser role; ``limits.max_laser_power`` (W) bounds the power."""
+    settings = SETTINGS
 
     def set_wavelength(self, wavelength: float) -> None:
-        self.instrument.wavelength = wavelength * 1e9
+        self.instrument.wavelength = checked(self, "wavelength", wavelength) * 1e9
 
     def wavelength(self) -> float:
         return self.instrument.wavelength * 1e-9
 
     def set_power(self, power: float) -> None:
-        check_limit(self.name, "optical power", power, self.limit("max_laser_power"), "W")
-        if not POWER_RANGE[0] <= power <= POWER_RANGE[1]:
-            raise ValueError(f"{self.name}: power {power:g} W outside {POWER_RANGE} W")
+        power = checked(self, "power", power, "optical power")
         self.instrument.output_power_mW = power * 1e3
         self.instrument.check_set_errors()
 
     def power(self) -> float:
         return self.instrument.output_power_mW * 1e-3
-
 
 
 def open_role(resource, name: str, limits=None, **options) -> N7776CLaser:

@@ -16,23 +16,27 @@ from pymeasure.instruments.validators import strict_discrete_set, strict_range
 
 from drivers.scope_common import ScopeRole
 from drivers.scpi_instrument import LabInstrument
+from labctl.role_settings import MODELS
 from labctl.roles import InstrumentReplyError, Trace
 
-BITS = 10
+#: Ranges, resolution and wire formats (labctl.role_settings; UXR data sheet).
+SETTINGS = MODELS["keysight_uxr"]
+BITS = SETTINGS.bits
 
 
 class UXRChannel(Channel):
     """One input channel of the UXR."""
 
     full_scale = Channel.control(
-        ":CHANnel{ch}:RANGe?", ":CHANnel{ch}:RANGe %g",
-        """Control the vertical full-scale range (V, 0.008 to 2.0).""",
-        validator=strict_range, values=[0.008, 2.0], check_set_errors=True)
+        ":CHANnel{ch}:RANGe?", ":CHANnel{ch}:RANGe " + SETTINGS["range"].scpi,
+        "Control the vertical full-scale range (V, %g to %g)." % tuple(SETTINGS["range"].span),
+        validator=strict_range, values=SETTINGS["range"].span, check_set_errors=True)
 
     offset = Channel.control(
-        ":CHANnel{ch}:OFFSet?", ":CHANnel{ch}:OFFSet %g",
-        """Control the vertical offset, the voltage at mid-scale (V, -2.0 to 2.0).""",
-        validator=strict_range, values=[-2.0, 2.0], check_set_errors=True)
+        ":CHANnel{ch}:OFFSet?", ":CHANnel{ch}:OFFSet " + SETTINGS["offset"].scpi,
+        "Control the vertical offset, the voltage at mid-scale (V, %g to %g)."
+        % tuple(SETTINGS["offset"].span),
+        validator=strict_range, values=SETTINGS["offset"].span, check_set_errors=True)
 
     enabled = Channel.control(
         ":CHANnel{ch}:DISPlay?", ":CHANnel{ch}:DISPlay %d",
@@ -58,20 +62,20 @@ class UXRChannel(Channel):
 class KeysightUXR(LabInstrument):
     """Keysight Infiniium UXR oscilloscope (pymeasure driver)."""
 
-    channels = Instrument.MultiChannelCreator(UXRChannel, (1, 2, 3, 4), prefix="ch_")
+    channels = Instrument.MultiChannelCreator(UXRChannel, SETTINGS.channels, prefix="ch_")
 
     def __init__(self, adapter, name: str = "Keysight UXR", **kwargs):
         super().__init__(adapter, name, **kwargs)
 
     sample_rate = Instrument.control(
-        ":ACQuire:SRATe:ANALog?", ":ACQuire:SRATe:ANALog %g",
-        """Control the analog sample rate (Sa/s, up to 256e9).""",
-        validator=strict_range, values=[1e3, 256e9], check_set_errors=True)
+        ":ACQuire:SRATe:ANALog?", ":ACQuire:SRATe:ANALog " + SETTINGS["sample_rate"].scpi,
+        "Control the analog sample rate (Sa/s, %g to %g)." % tuple(SETTINGS["sample_rate"].span),
+        validator=strict_range, values=SETTINGS["sample_rate"].span, check_set_errors=True)
 
     points = Instrument.control(
-        ":ACQuire:POINts:ANALog?", ":ACQuire:POINts:ANALog %d",
-        """Control the memory depth (points per channel).""",
-        validator=strict_range, values=[16, 1 << 30], cast=int, check_set_errors=True)
+        ":ACQuire:POINts:ANALog?", ":ACQuire:POINts:ANALog " + SETTINGS["points"].scpi,
+        "Control the memory depth (points per channel, %d to %d)." % tuple(SETTINGS["points"].span),
+        validator=strict_range, values=SETTINGS["points"].span, cast=int, check_set_errors=True)
 
     def set_averages(self, count: int) -> None:
         """Averaging acquisition of ``count`` records (``:ACQuire:COUNt``,
@@ -90,7 +94,8 @@ class KeysightUXR(LabInstrument):
 
 class UXRScope(ScopeRole):
     """The UXR in the Oscilloscope role."""
-    channels = (1, 2, 3, 4)
+    settings = SETTINGS
+    channels = SETTINGS.channels
     bits = BITS
 
 

@@ -9,6 +9,13 @@ from __future__ import annotations
 from labctl.roles import Laser
 
 
+def checked(role, key: str, value, what: str | None = None):
+    """``value`` of setting ``key`` after the checks made before anything is sent:
+    the bench's safety limit (``role.limits``) and the range that
+    :mod:`labctl.role_settings` declares for the role's model (``role.settings``)."""
+    return role.settings[key].check(role.name, value, role.limits, what)
+
+
 class InstrumentRole:
     """Mixin placed before a role ABC: ``class AWGRole(InstrumentRole, AWG)``."""
 

@@ -12,13 +12,14 @@ from pymeasure.instruments import Instrument
 from pymeasure.instruments.santec import TSL570
 from pymeasure.instruments.validators import strict_range
 
-from drivers.role_adapter import LaserRole
+from drivers.role_adapter import LaserRole, checked
 from drivers.scpi_instrument import LabInstrument
-from labctl.roles import check_limit
+from labctl.role_settings import MODELS
 
-#: TSL-570 data sheet: 1480-1640 nm; -15..+13 dBm output.
-WAVELENGTH_RANGE = [1480e-9, 1640e-9]
-POWER_RANGE_MW = [10 ** (-15 / 10), 10 ** (13 / 10)]
+#: Ranges and wire formats of the TSL-570 (data sheet: 1480-1640 nm; -15..+13 dBm output).
+SETTINGS = MODELS["santec_tsl570"]
+WAVELENGTH_RANGE = SETTINGS["wavelength"].span
+POWER_RANGE_MW = [SETTINGS["power"].low * 1e3, SETTINGS["power"].high * 1e3]
 
 
 class SantecTSL570(LabInstrument, TSL570):
@@ -28,18 +29,21 @@ class SantecTSL570(LabInstrument, TSL570):
         super().__init__(adapter, name, **kwargs)
 
     wavelength_setpoint = Instrument.control(
-        ":WAVelength?", ":WAVelength %.10g",
-        """Control the output wavelength (m, SCPI command set; 1480e-9 to 1640e-9).""",
+        ":WAVelength?", ":WAVelength " + SETTINGS["wavelength"].scpi,
+        f"""Control the output wavelength (m, SCPI command set; {WAVELENGTH_RANGE[0]:g} to
+        {WAVELENGTH_RANGE[1]:g}).""",
         validator=strict_range, values=WAVELENGTH_RANGE, check_set_errors=True)
 
     power_setpoint = Instrument.control(
-        ":POWer?", ":POWer %.6g",
-        """Control the output power set point (mW with power_unit 'mW'; 0.0316 to 19.95).""",
+        ":POWer?", ":POWer " + SETTINGS["power"].scpi,
+        f"""Control the output power set point (mW with power_unit 'mW'; {POWER_RANGE_MW[0]:.4g}
+        to {POWER_RANGE_MW[1]:.4g}).""",
         validator=strict_range, values=POWER_RANGE_MW, check_set_errors=True)
 
 
 class TSL570Laser(LaserRole):
     """The TSL-570 in the Laser role; ``limits.max_laser_power`` (W) bounds the power."""
+    settings = SETTINGS
 
     def __init__(self, instrument: SantecTSL570, name: str, limits=None):
         super().__init__(instrument, name, limits)
@@ -47,13 +51,13 @@ class TSL570Laser(LaserRole):
         instrument.power_unit = "mW"
 
     def set_wavelength(self, wavelength: float) -> None:
-        self.instrument.wavelength_setpoint = wavelength
+        self.instrument.wavelength_setpoint = checked(self, "wavelength", wavelength)
 
     def wavelength(self) -> float:
         return self.instrument.wavelength_setpoint
 
     def set_power(self, power: float) -> None:
-        check_limit(self.name, "optical power", power, self.limit("max_laser_power"), "W")
+        power = checked(self, "power", power, "optical power")
         self.instrument.power_setpoint = power * 1e3
 
     def power(self) -> float:

@@ -7,18 +7,19 @@ with ``sample_rate`` (Sa/s), ``points``, ``single()``, ``wait_complete()`` and
 """
 from __future__ import annotations
 
-from drivers.role_adapter import InstrumentRole
+from drivers.role_adapter import InstrumentRole, checked
 from labctl.roles import Oscilloscope, Trace
 
 
 class ScopeRole(InstrumentRole, Oscilloscope):
-    """Role adapter for the scope drivers of this package."""
+    """Role adapter for the scope drivers of this package; ``settings`` (the model's
+    :mod:`labctl.role_settings` declaration) bounds every set point before it is sent."""
 
     def set_range(self, channel: int, full_scale: float) -> None:
-        self._ch(channel).full_scale = full_scale
+        self._ch(channel).full_scale = checked(self, "range", full_scale)
 
     def set_offset(self, channel: int, offset: float) -> None:
-        self._ch(channel).offset = offset
+        self._ch(channel).offset = checked(self, "offset", offset)
 
     def set_enabled(self, channel: int, enabled: bool) -> None:
         self._ch(channel).enabled = bool(enabled)
@@ -27,13 +28,13 @@ class ScopeRole(InstrumentRole, Oscilloscope):
         self.instrument.set_averages(int(count))
 
     def set_sample_rate(self, rate: float) -> None:
-        self.instrument.sample_rate = rate
+        self.instrument.sample_rate = checked(self, "sample_rate", rate)
 
     def sample_rate(self) -> float:
         return self.instrument.sample_rate
 
     def set_points(self, points: int) -> None:
-        self.instrument.points = int(points)
+        self.instrument.points = checked(self, "points", int(points))
 
     def single(self) -> None:
         self.instrument.single()

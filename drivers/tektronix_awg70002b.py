@@ -15,18 +15,21 @@ from pymeasure.instruments.validators import strict_discrete_set, strict_range
 
 from drivers.awg_common import AWGRole, check_codes, codes_to_unit_float, unit_float_to_codes
 from drivers.scpi_instrument import LabInstrument
+from labctl.role_settings import MODELS
 
+#: Ranges, resolution and wire formats (labctl.role_settings; AWG70002B data sheet).
+SETTINGS = MODELS["tektronix_awg70002b"]
 MAX_SAMPLES = 2_000_000_000
-BITS = 10
+BITS = SETTINGS.bits
 
 
 class AWG70002BChannel(Channel):
     """One output channel of the AWG70002B."""
 
     amplitude = Channel.control(
-        "SOURce{ch}:VOLTage:AMPLitude?", "SOURce{ch}:VOLTage:AMPLitude %g",
-        """Control the output amplitude (V peak-to-peak, 0.25 to 0.5).""",
-        validator=strict_range, values=[0.25, 0.5], check_set_errors=True)
+        "SOURce{ch}:VOLTage:AMPLitude?", "SOURce{ch}:VOLTage:AMPLitude " + SETTINGS["vpp"].scpi,
+        "Control the output amplitude (V peak-to-peak, %g to %g)." % tuple(SETTINGS["vpp"].span),
+        validator=strict_range, values=SETTINGS["vpp"].span, check_set_errors=True)
 
     resolution = Channel.control(
         "SOURce{ch}:DAC:RESolution?", "SOURce{ch}:DAC:RESolution %d",
@@ -66,15 +69,16 @@ class AWG70002BChannel(Channel):
 class TektronixAWG70002B(LabInstrument):
     """Tektronix AWG70002B arbitrary waveform generator (pymeasure driver)."""
 
-    channels = Instrument.MultiChannelCreator(AWG70002BChannel, (1, 2), prefix="ch_")
+    channels = Instrument.MultiChannelCreator(AWG70002BChannel, SETTINGS.channels, prefix="ch_")
 
     def __init__(self, adapter, name: str = "Tektronix AWG70002B", **kwargs):
         super().__init__(adapter, name, **kwargs)
 
     sample_rate = Instrument.control(
-        "CLOCk:SRATe?", "CLOCk:SRATe %g",
-        """Control the sample rate (Sa/s, 1.49e3 to 25e9 with option 225).""",
-        validator=strict_range, values=[1.49e3, 25e9], check_set_errors=True)
+        "CLOCk:SRATe?", "CLOCk:SRATe " + SETTINGS["sample_rate"].scpi,
+        "Control the sample rate (Sa/s, %g to %g with option 225)."
+        % tuple(SETTINGS["sample_rate"].span),
+        validator=strict_range, values=SETTINGS["sample_rate"].span, check_set_errors=True)
 
     run_state = Instrument.measurement(
         "AWGControl:RSTate?",
@@ -99,7 +103,8 @@ class TektronixAWG70002B(LabInstrument):
 
 class AWG70002BAWG(AWGRole):
     """The AWG70002B in the AWG role (10-bit resolution set at connection)."""
-    channels = (1, 2)
+    settings = SETTINGS
+    channels = SETTINGS.channels
     bits = BITS
 
     def __init__(self, instrument: TektronixAWG70002B, name: str, limits=None):

@@ -20,24 +20,31 @@ from pymeasure.instruments.validators import strict_discrete_set, strict_range
 
 from drivers.scope_common import ScopeRole
 from drivers.scpi_instrument import LabInstrument
+from labctl.role_settings import MODELS
 from labctl.roles import Trace
 
-BITS = 8
+#: Ranges, resolution and wire formats (labctl.role_settings; DPO70000SX data sheet).
+SETTINGS = MODELS["tektronix_dpo70000"]
+BITS = SETTINGS.bits
 DIVISIONS = 10
+#: Vertical scale (V/div): the declared full-scale range over 10 divisions.
+SCALE_RANGE = [SETTINGS["range"].low / DIVISIONS, SETTINGS["range"].high / DIVISIONS]
 
 
 class DPO70000Channel(Channel):
     """One input channel of the DPO70000."""
 
     scale = Channel.control(
-        "CH{ch}:SCAle?", "CH{ch}:SCAle %g",
-        """Control the vertical scale (V/div, 1e-3 to 0.5; full scale is 10 divisions).""",
-        validator=strict_range, values=[1e-3, 0.5], check_set_errors=True)
+        "CH{ch}:SCAle?", "CH{ch}:SCAle " + SETTINGS["range"].scpi,
+        "Control the vertical scale (V/div, %g to %g; full scale is 10 divisions)."
+        % tuple(SCALE_RANGE),
+        validator=strict_range, values=SCALE_RANGE, check_set_errors=True)
 
     offset = Channel.control(
-        "CH{ch}:OFFSet?", "CH{ch}:OFFSet %g",
-        """Control the vertical offset, the voltage at mid-scale (V, -2.5 to 2.5).""",
-        validator=strict_range, values=[-2.5, 2.5], check_set_errors=True)
+        "CH{ch}:OFFSet?", "CH{ch}:OFFSet " + SETTINGS["offset"].scpi,
+        "Control the vertical offset, the voltage at mid-scale (V, %g to %g)."
+        % tuple(SETTINGS["offset"].span),
+        validator=strict_range, values=SETTINGS["offset"].span, check_set_errors=True)
 
     enabled = Channel.control(
         "SELect:CH{ch}?", "SELect:CH{ch} %d",
@@ -69,7 +76,7 @@ class DPO70000Channel(Channel):
 class TektronixDPO70000(LabInstrument):
     """Tektronix DPO70000SX oscilloscope (pymeasure driver)."""
 
-    channels = Instrument.MultiChannelCreator(DPO70000Channel, (1, 2, 3, 4), prefix="ch_")
+    channels = Instrument.MultiChannelCreator(DPO70000Channel, SETTINGS.channels, prefix="ch_")
 
     error_query = "EVMsg?"
     no_error_codes = (0, 1)     # 0: queue empty; 1: new events pending *ESR?
@@ -89,14 +96,14 @@ class TektronixDPO70000(LabInstrument):
         check_set_errors=True)
 
     sample_rate = Instrument.control(
-        "HORizontal:MODE:SAMPLERate?", "HORizontal:MODE:SAMPLERate %g",
-        """Control the sample rate (Sa/s, up to 200e9).""",
-        validator=strict_range, values=[1e3, 200e9], check_set_errors=True)
+        "HORizontal:MODE:SAMPLERate?", "HORizontal:MODE:SAMPLERate " + SETTINGS["sample_rate"].scpi,
+        "Control the sample rate (Sa/s, %g to %g)." % tuple(SETTINGS["sample_rate"].span),
+        validator=strict_range, values=SETTINGS["sample_rate"].span, check_set_errors=True)
 
     points = Instrument.control(
-        "HORizontal:MODE:RECOrdlength?", "HORizontal:MODE:RECOrdlength %d",
-        """Control the record length (points per channel).""",
-        validator=strict_range, values=[500, 1 << 30], cast=int, check_set_errors=True)
+        "HORizontal:MODE:RECOrdlength?", "HORizontal:MODE:RECOrdlength " + SETTINGS["points"].scpi,
+        "Control the record length (points per channel, %d to %d)." % tuple(SETTINGS["points"].span),
+        validator=strict_range, values=SETTINGS["points"].span, cast=int, check_set_errors=True)
 
     def set_averages(self, count: int) -> None:
         """Averaging acquisition of ``count`` records (``ACQuire:NUMAVg``,
@@ -115,7 +122,8 @@ class TektronixDPO70000(LabInstrument):
 
 class DPO70000Scope(ScopeRole):
     """The DPO70000 in the Oscilloscope role (horizontal mode MANUAL set at connection)."""
-    channels = (1, 2, 3, 4)
+    settings = SETTINGS
+    channels = SETTINGS.channels
     bits = BITS
 
     def __init__(self, instrument: TektronixDPO70000, name: str, limits=None):

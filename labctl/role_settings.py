@@ -82,12 +82,14 @@ class Setting:
 
     @property
     def scpi(self) -> str:
-        """printf format of the number on the wire, e.g. ``%.6g`` (same text as ``%g``)."""
-        return f"%.{self.digits}g"
+        """printf format of the number on the wire: ``%d`` for integers, else
+        ``%.<digits>g`` (``%.6g`` is the same text as ``%g``)."""
+        return "%d" if self.kind == "int" else f"%.{self.digits}g"
 
     def on_wire(self, value: float) -> float:
-        """``value`` as the instrument receives it: rounded to :attr:`digits` significant digits."""
-        return float(self.scpi % value)
+        """``value`` as the instrument receives it: rounded to :attr:`digits`
+        significant digits (integers: unchanged)."""
+        return int(value) if self.kind == "int" else float(self.scpi % value)
 
     def narrowed(self, **changes) -> "Setting":
         return dataclasses.replace(self, **changes)

@@ -34,8 +34,13 @@ def test_socket_run_follows_the_contract(socket_run, tiny_models, calibration_fi
             assert images.dtype == np.uint8 and images.shape == (3, 8, 8)
         metrics = entry["metrics"]
         for name in ("psnr_db", "ssim", "label_agreement", "effective_bits", "ber", "ber_ci95",
-                     "energy_mw_per_tops", "pj_per_mac", "energy/amplifiers"):
+                     "energy_mw_per_tops", "pj_per_mac", "energy/amplifiers",
+                     *(f"energy/{b}/{k}" for b in ("bench", "system", "centre")
+                       for k in ("mw_per_tops", "pj_per_mac", "power_w", "tias"))):
             assert "units" in metrics[name].attrs, name
+        e = {b: metrics[f"energy/{b}/mw_per_tops"][0] for b in ("bench", "system", "centre")}
+        assert e["centre"] <= e["system"] <= e["bench"]
+        assert e["bench"] == metrics["energy_mw_per_tops"][0]     # today's key: the bench boundary
         assert metrics["effective_bits"].shape == (1, 3)      # three layers of the tiny decoder
         lo, hi = metrics["ber_ci95"][0]
         assert lo <= metrics["ber"][0] <= hi

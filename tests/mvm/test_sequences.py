@@ -56,5 +56,12 @@ def test_energy_breakdown_adds_up(time_bench, tmp_path):
         macs = f["entry/data/macs_per_second"][0]
         mw_per_tops = float(np.ravel(f["entry/metrics/mw_per_tops"][()])[0])
         enob = float(np.ravel(f["entry/metrics/enob"][()])[0])
+        per = f["entry/data/boundary_mw_per_tops"][0]      # bench, system, centre
+        stored = {b: f[f"entry/metrics/energy/{b}/mw_per_tops"][0] for b in ("bench", "system", "centre")}
+        parts = sum(f[f"entry/metrics/energy/system/{c}"][0] for c in
+                    ("lasers", "dacs", "adcs", "modulator_drivers", "tias", "amplifiers", "heaters"))
     assert mw_per_tops == pytest.approx(power.sum() * 1e3 / (2 * macs / 1e12), rel=1e-9)
+    assert list(per) == pytest.approx([stored["bench"], stored["system"], stored["centre"]])
+    assert stored["bench"] == pytest.approx(mw_per_tops) and per[2] <= per[1] <= per[0]
+    assert parts == pytest.approx(stored["system"], rel=1e-9)
     assert 0 < enob < 16

@@ -4,8 +4,10 @@ and enforced; instrument errors listed (never swallowed).
 
 The panel sends requests to :class:`gui.workers.BenchWorker` through its
 signals and shows what comes back; it never talks to an instrument itself.
-Values are checked against the spec's range and the bench's safety limit here
-(so a bad value is refused before it leaves the GUI) and again by the driver.
+Each editor's range, unit, default and help come from the role's declaration
+(:mod:`labctl.role_settings` through :mod:`gui.settings_spec`).  Values are
+checked against that range and the bench's safety limit here (so a bad value is
+refused before it leaves the GUI) and again by the driver.
 """
 from __future__ import annotations
 
@@ -55,7 +57,10 @@ def format_value(value, unit: str) -> str:
 
 
 class SettingEditor(QWidget):
-    """One editor row: a typed input in display units, with an Apply button."""
+    """One editor row: a typed input in display units, with an Apply button.
+
+    Range, unit and initial value (the instrument's power-on default, until a
+    snapshot reports the actual one) are those of the declared setting."""
 
     def __init__(self, spec: SettingSpec, limits, parent=None):
         super().__init__(parent)
@@ -76,10 +81,13 @@ class SettingEditor(QWidget):
             self.input.setSuffix(f" {spec.unit}")
             self.input.setKeyboardTracking(False)
         limit = spec.limit(limits)
-        tip = f"{spec.label}: {spec.minimum:g} .. {spec.display_maximum(limits):g} {spec.unit}"
+        tip = f"{spec.label}: {spec.help}"
+        if spec.kind in ("float", "int"):
+            tip += f"; {spec.minimum:g} .. {spec.display_maximum(limits):g} {spec.unit}"
         if limit is not None:
-            tip += f"  (safety limit {limit:g} in SI units from the bench file)"
+            tip += f"  (safety limit {limit:g} {spec.si_unit} from the bench file)"
         self.input.setToolTip(tip)
+        self.set_display_value(spec.default)
         self.apply_button = QPushButton("Apply")
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)

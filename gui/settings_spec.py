@@ -1,33 +1,87 @@
 """Which settings of each role the bench panel edits, in which display units.
 
-Values travel in SI (V, A, W, m, Sa/s; dB for gain) between the panel and the
-drivers; a :class:`SettingSpec` converts to the display unit with
-``display = SI / scale`` (e.g. power shown in mW: scale 1e-3).  The bounds are
-the range a user may type; the bench file's safety limit (``limit_field`` of
-:class:`labctl.bench.model.SafetyLimits`) caps the maximum further and is
-checked again by the driver layer before anything is sent.
-Instrument ranges are typical datasheet spans (sources in comments).
+Everything here is read from the one declaration of each role's settings,
+:data:`labctl.role_settings.ROLES` (name, SI unit, range, default, help, label,
+display unit): this module only converts it for the forms.  Values travel in SI
+(V, A, W, m, Sa/s; dB for gain) between the panel and the drivers; a
+:class:`SettingSpec` converts to the display unit with ``display = SI / scale``
+(e.g. power shown in mW: scale 1e-3).  The bounds are the role's declared range
+(what any model of the role accepts); the bench file's safety limit
+(``limit_field`` of :class:`labctl.bench.model.SafetyLimits`) caps the maximum
+further, and the driver checks both again, with its model's narrower range,
+before anything is sent.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from labctl.role_settings import ROLES, Setting
 from labctl.roles import SafetyLimitError, check_limit
 
 
 @dataclass(frozen=True)
 class SettingSpec:
-    key: str                       # setting key (same as bench file / role snapshot)
-    label: str
-    kind: str = "float"            # float | int | bool | choice
-    unit: str = ""                 # display unit
-    scale: float = 1.0             # SI value of one display unit
-    minimum: float = 0.0           # display units
-    maximum: float = 1.0           # display units
-    decimals: int = 3
-    channel: bool = False          # per-channel setting (snapshot key "ch<n>_<key>")
-    limit_field: str | None = None
-    choices: tuple[str, ...] = ()
+    """A form's view of one declared :class:`labctl.role_settings.Setting`."""
+    setting: Setting
+
+    @property
+    def key(self) -> str:            # setting key (same as bench file / role snapshot)
+        return self.setting.name
+
+    @property
+    def label(self) -> str:
+        return self.setting.label or self.setting.name
+
+    @property
+    def kind(self) -> str:           # float | int | bool | choice
+        return self.setting.kind
+
+    @property
+    def unit(self) -> str:           # display unit
+        return self.setting.display_unit or self.setting.unit
+
+    @property
+    def si_unit(self) -> str:
+        return self.setting.unit
+
+    @property
+    def scale(self) -> float:        # SI value of one display unit
+        return self.setting.display_scale
+
+    @property
+    def minimum(self) -> float:      # display units
+        low = self.setting.low
+        return 0.0 if low is None else low / self.scale
+
+    @property
+    def maximum(self) -> float:      # display units
+        high = self.setting.high
+        return 1.0 if high is None else high / self.scale
+
+    @property
+    def decimals(self) -> int:
+        return self.setting.decimals
+
+    @property
+    def channel(self) -> bool:       # per-channel setting (snapshot key "ch<n>_<key>")
+        return self.setting.per_channel
+
+    @property
+    def limit_field(self) -> str | None:
+        return self.setting.limit
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        return self.setting.choices
+
+    @property
+    def default(self):
+        """Power-on value in display units."""
+        return self.to_display(self.setting.default)
+
+    @property
+    def help(self) -> str:
+        return self.setting.help
 
     def to_si(self, display):
         if self.kind == "float":
@@ -51,7 +105,7 @@ class SettingSpec:
         return getattr(limits, self.limit_field, None)
 
     def display_maximum(self, limits) -> float:
-        """Upper bound of the editor: instrument range capped by the safety limit."""
+        """Upper bound of the editor: declared range capped by the safety limit."""
         limit = self.limit(limits)
         return self.maximum if limit is None else min(self.maximum, limit / self.scale)
 
@@ -59,62 +113,17 @@ class SettingSpec:
         """Raise :class:`SafetyLimitError` if ``si_value`` is beyond the safety limit or range."""
         if self.kind not in ("float", "int"):
             return
-        check_limit(instrument, self.key, float(si_value), self.limit(limits), _si_unit(self))
-        low, high = self.minimum * self.scale, self.maximum * self.scale
-        if not low <= float(si_value) <= high:
-            raise SafetyLimitError(f"{instrument}: {self.key} {float(si_value):g} outside "
-                                   f"{low:g} .. {high:g} {_si_unit(self)}")
+        value = float(si_value)
+        check_limit(instrument, self.key, value, self.limit(limits), self.si_unit)
+        low, high = self.setting.low, self.setting.high
+        if (low is not None and value < low) or (high is not None and value > high):
+            raise SafetyLimitError(f"{instrument}: {self.key} {value:g} outside "
+                                   f"{low:g} .. {high:g} {self.si_unit}")
 
 
-def _si_unit(spec: SettingSpec) -> str:
-    return {"mW": "W", "nm": "m", "GSa/s": "Sa/s", "mA": "A"}.get(spec.unit, spec.unit)
-
-
-# C-band tunable lasers (Santec TSL-570: 1480-1640 nm; Keysight N7776C: 1240-1380/1480-1620 nm).
-_WAVELENGTH = dict(kind="float", unit="nm", scale=1e-9, minimum=1240.0, maximum=1650.0, decimals=3)
-
-SPECS: dict[str, list[SettingSpec]] = {
-    "laser": [
-        SettingSpec("wavelength", "Wavelength", **_WAVELENGTH),
-        SettingSpec("power", "Power", unit="mW", scale=1e-3, minimum=0.0, maximum=20.0,
-                    limit_field="max_laser_power"),
-        SettingSpec("output", "Output on", kind="bool"),
-    ],
-    "awg": [   # M8196A: 88-93.4 GSa/s; AWG70002B: up to 25 GSa/s; amplitudes up to 1 Vpp
-        SettingSpec("sample_rate", "Sample rate", unit="GSa/s", scale=1e9, minimum=1.0, maximum=100.0),
-        SettingSpec("vpp", "Amplitude", unit="Vpp", minimum=0.0, maximum=1.0, channel=True,
-                    limit_field="max_modulator_voltage"),
-        SettingSpec("offset", "Offset", unit="V", minimum=-1.0, maximum=1.0, channel=True),
-        SettingSpec("output", "Output on", kind="bool", channel=True),
-    ],
-    "bias": [
-        SettingSpec("mode", "Lock point", kind="choice", channel=True,
-                    choices=("quadrature", "peak", "null", "manual")),
-        SettingSpec("voltage", "Bias (manual)", unit="V", minimum=-20.0, maximum=20.0, channel=True,
-                    limit_field="max_modulator_voltage"),
-    ],
-    "amplifier": [
-        SettingSpec("mode", "Control", kind="choice", choices=("gain", "power")),
-        SettingSpec("gain", "Gain", unit="dB", minimum=0.0, maximum=40.0, decimals=2),
-        SettingSpec("power", "Output power", unit="mW", scale=1e-3, minimum=0.0, maximum=200.0,
-                    limit_field="max_laser_power"),
-        SettingSpec("output", "Pump on", kind="bool"),
-    ],
-    "heaters": [
-        SettingSpec("current", "Current", unit="mA", scale=1e-3, minimum=0.0, maximum=100.0,
-                    channel=True, limit_field="max_heater_current"),
-    ],
-    "scope": [   # UXR: up to 256 GSa/s; DPO70000SX: 100/200 GSa/s
-        SettingSpec("sample_rate", "Sample rate", unit="GSa/s", scale=1e9, minimum=1.0, maximum=256.0),
-        SettingSpec("points", "Record length", kind="int", unit="pts", minimum=16, maximum=4_000_000,
-                    decimals=0),
-        SettingSpec("range", "Range", unit="V", minimum=0.001, maximum=10.0, channel=True),
-        SettingSpec("offset", "Offset", unit="V", minimum=-5.0, maximum=5.0, channel=True),
-    ],
-    "powermeter": [
-        SettingSpec("wavelength", "Wavelength", channel=True, **_WAVELENGTH),
-    ],
-}
+#: Editable settings per role, in declaration order.
+SPECS: dict[str, list[SettingSpec]] = {role: [SettingSpec(s) for s in declared]
+                                       for role, declared in ROLES.items()}
 
 
 def specs_for(role: str) -> list[SettingSpec]:

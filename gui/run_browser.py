@@ -1,5 +1,6 @@
 """Run browser: open any run file, see its status, provenance and metrics, plot
-any dataset against its axes, view its image sets.
+any dataset against its axes, view its image sets and its energy breakdown
+(bars of mW/TOPS per component at each boundary, :mod:`gui.energy_bars`).
 
 Reads with :func:`labctl.runfile.read_summary` (works on finished, running
 and killed runs: it falls back to SWMR read mode).
@@ -29,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.energy_bars import EnergyBars
 from gui.image_pairs import ImagePairView
 from labctl.runfile import read_summary
 
@@ -111,6 +113,8 @@ class RunBrowser(QWidget):
         right = QTabWidget()
         right.addTab(plot_box, "Plot")
         right.addTab(self.images, "Images")
+        self.energy = EnergyBars()
+        right.addTab(self.energy, "Energy")
         self.right = right
 
         split = QSplitter(Qt.Horizontal)
@@ -144,6 +148,7 @@ class RunBrowser(QWidget):
         self._fill_metrics(s)
         self._fill_datasets(s)
         self._fill_images(s)
+        self.energy.set_metrics(s.metrics)
 
     def _fill_provenance(self, s) -> None:
         self.provenance.clear()

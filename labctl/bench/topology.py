@@ -86,6 +86,10 @@ class EdgeNode(_Strict):
     #: dispersion and slope it removes (slope-matched DCF ~1.0); 0 = none
     dcm_ratio: float = Field(1.0, ge=0, le=1.2)
     dcm_loss_db: float = Field(4.0, ge=0)  # OFS WideBand DCM for 40 km: 3-5 dB
+    #: booster EDFA at the edge node, after the comb (wdm) or seed laser (time) and
+    #: before the 1:n split to the port modulators: constant power gain (dB), 0 = none.
+    #: Its ASE (noise figure ``devices.edfa``) travels with the lines to the centre.
+    booster_gain_db: float = Field(0.0, ge=0)
 
     @model_validator(mode="after")
     def _same_lengths(self):

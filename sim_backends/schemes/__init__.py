@@ -20,6 +20,9 @@ from __future__ import annotations
 from importlib import import_module
 from types import ModuleType
 
+from sim_backends.physics import units
+from sim_backends.physics.edfa import EDFA
+
 #: scheme name (bench file ``[topology] scheme``) -> module of this package
 SCHEMES = {"wdm": "wdm", "time": "time"}
 
@@ -32,3 +35,24 @@ def for_topology(topology) -> ModuleType:
     except KeyError:
         raise ValueError(f"no simulated optical table for scheme {name!r}; "
                          f"known: {sorted(SCHEMES)}") from None
+
+
+def booster(table, edge, wavelength: float) -> tuple[float, float]:
+    """The edge node's booster EDFA (``edge.booster_gain_db``: after the comb or
+    seed laser, before the split to the port modulators), constant gain:
+    (linear gain G_b, ASE PSD per polarisation at its output in W/Hz,
+    NF G_b h nu / 2 with the bench's EDFA noise figure, physics.edfa.EDFA).
+    (1, 0) without a booster; PSD 0 with the ``ase`` noise switch off.
+
+    The schemes carry the PSD to the centre like the lines: divided by the
+    port split, times the port's mean modulator transmission and the span/DCM
+    loss, times the centre EDFA gain (the modulator's time variation of the
+    ASE is replaced by its mean: the signal-ASE beat is then P_s(t) S)."""
+    g_db = float(getattr(edge, "booster_gain_db", 0.0) or 0.0)
+    if g_db <= 0:
+        return 1.0, 0.0
+    g = float(units.db_to_lin(g_db))
+    if not table.noise.ase:
+        return g, 0.0
+    nf = table.topology.devices.edfa.noise_figure_db
+    return g, float(EDFA(noise_figure_db=nf).ase_psd(g, wavelength))

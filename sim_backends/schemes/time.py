@@ -3,7 +3,7 @@
 Edge laser (CW) -> edge MZM (x) -> fibre -> EDFA/DCM -> centre MZM driven by
 the weight AWG (w; no delay: it sits at the centre) -> photodiode::
 
-    P_j(t) = G_e L_e P_laser t_x(t) t_w(t)      (W)
+    P_j(t) = G_e L_e G_b P_laser t_x(t) t_w(t)      (W; G_b: the edge's booster EDFA, 1 if none)
 
 with t_x the edge modulator's power transmission delayed by the fibre and
 t_w the weight modulator's.
@@ -11,6 +11,8 @@ t_w the weight modulator's.
 from __future__ import annotations
 
 import numpy as np
+
+from sim_backends.schemes import booster
 
 
 def awgs(topology) -> list[str]:
@@ -24,8 +26,8 @@ def outputs(topology) -> list[tuple[str, int]]:
 
 
 def cw_input(table, edge, i: int) -> float:
-    """CW power (W) into port index i's fibre: the seed laser feeds port 0 only."""
-    return table._laser_power(edge.laser) if i == 0 else 0.0
+    """CW power (W) into port index i's fibre: the (boosted) seed laser feeds port 0 only."""
+    return table._laser_power(edge.laser) * booster(table, edge, 1550e-9)[0] if i == 0 else 0.0
 
 
 def detect(table, frames, period: float, n: int, acqs, avg) -> dict:
@@ -49,7 +51,8 @@ def detect(table, frames, period: float, n: int, acqs, avg) -> dict:
         for f, st in enumerate(frames):
             laser = st[edge.laser]
             lam = np.array([getattr(laser, "state", laser).get("wavelength", 1550.12e-9)])
-            p_seed = np.array([table._laser_power(edge.laser, st)])
+            g_b, s_b = booster(table, edge, float(lam[0]))
+            p_seed = np.array([table._laser_power(edge.laser, st) * g_b])
             if edge.dcm_ratio == 1.0:
                 pw = p_seed[0] * loss * t[f]
             else:
@@ -63,6 +66,7 @@ def detect(table, frames, period: float, n: int, acqs, avg) -> dict:
             by_laser.setdefault(edge.laser, np.zeros((nf, len(lanes), n)))[f, j] += out
             if table.noise.ase:
                 s = table._ase_psd(edge, gain, float(lam[0]))
+                s += s_b * float(pw.mean()) / p_seed[0] * gain if p_seed[0] > 0 else 0.0
                 ase_beat[f, j] = out * s * tw
                 ase_psd[f, j] = s * float(tw.mean())
     return dict(period=period, n=n, fs=n / period, power=power, by_laser=by_laser,

@@ -3,7 +3,7 @@ micro-ring weight bank, cyclic AWGR, one photodiode per AWGR output.
 
 Per edge node e, port p, comb line k (fibre compensated, ``dcm_ratio`` = 1)::
 
-    P_k        = P_laser eta_comb flat_k / n_ports_e          (1:n split, W)
+    P_k        = P_laser eta_comb G_b flat_k / n_ports_e      (G_b: edge booster; 1:n split, W)
     t_p(t)     = MZM power transmission, delayed by the fibre (OpticalTable.port_waveforms)
     P_pk(t)    = G_e L_e P_k t_p(t)                           (at the centre, after the EDFA)
     P_q(t)     = sum_pk T_awgr[p, q, k] T_ring[p, k] P_pk(t)   (AWGR output q)
@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim_backends.physics import units
+from sim_backends.schemes import booster
 
 
 def awgs(topology) -> list[str]:
@@ -31,10 +32,12 @@ def outputs(topology) -> list[tuple[str, int]]:
 
 
 def line_powers(table, edge, states) -> np.ndarray:
-    """Comb line powers per port fibre [k] (W): P_laser eta_comb flat_k / n_ports."""
+    """Comb line powers per port fibre [k] (W): P_laser eta_comb G_b flat_k / n_ports
+    (G_b: the edge's booster EDFA, 1 without one)."""
     dev = table.topology.devices
+    g_b = booster(table, edge, 1550e-9)[0]
     return (table._laser_power(edge.laser, states) * units.db_to_lin(dev.laser.comb_line_efficiency_db)
-            * table.comb_flat[edge.name] / len(edge.ports))
+            * g_b * table.comb_flat[edge.name] / len(edge.ports))
 
 
 def cw_input(table, edge, i: int) -> float:
@@ -91,6 +94,7 @@ def _edge(table, edge, frames, period, n, acqs, avg, rings, ase_beat, ase_psd, t
             scale = lines * loss * gain                                      # [k] W per unit t
             a[:, i] = w @ scale
             s = table._ase_psd(edge, gain, float(lam.mean())) if table.noise.ase else 0.0
+            s += _booster_ase(table, edge, lam, p_in / lines.sum() * gain)
             b[:, i] = ((w * w) @ scale) * s
             ase_psd[f] += w.sum(axis=1) * s
         contrib[f] = a @ t
@@ -111,7 +115,15 @@ def _dispersed_port(table, edge, i, port, frames, period, n, acqs, avg, rings, c
         gain = table._edfa_gain(edge, p_in, st)
         taps[f][edge.name] = taps[f].get(edge.name, 0.0) + p_in * gain
         s = table._ase_psd(edge, gain, float(lam.mean())) if table.noise.ase else 0.0
+        s += _booster_ase(table, edge, lam, p_in / lines.sum() * gain)
         contrib[f] += w @ (pw * gain)
         if s:
             ase_beat[f] += ((w * w) @ (pw * gain)) * s
             ase_psd[f] += w.sum(axis=1) * s
+
+
+def _booster_ase(table, edge, lam, transfer: float) -> float:
+    """ASE PSD (W/Hz per pol) of the edge's booster at the centre EDFA output of one
+    port fibre: its output PSD / n_ports (split) x ``transfer`` (mean modulator
+    transmission x span/DCM loss x centre gain, the lines' power transfer)."""
+    return booster(table, edge, float(lam.mean()))[1] / len(edge.ports) * transfer

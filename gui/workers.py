@@ -24,22 +24,15 @@ import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from gui import gc_guard
+from labctl.role_settings import ROLES
 from labctl.roles import Trace
 
-#: Setting key -> role method, per role ("channel" settings take the channel first).
-SCALAR_METHODS = {
-    "laser": {"wavelength": "set_wavelength", "power": "set_power", "output": "set_output"},
-    "awg": {"sample_rate": "set_sample_rate"},
-    "amplifier": {"mode": "set_mode", "gain": "set_gain", "power": "set_power", "output": "set_output"},
-    "scope": {"sample_rate": "set_sample_rate", "points": "set_points"},
-}
-CHANNEL_METHODS = {
-    "awg": {"vpp": "set_amplitude", "offset": "set_offset", "output": "set_output"},
-    "bias": {"mode": "set_mode", "voltage": "set_voltage"},
-    "heaters": {"current": "set_current", "voltage": "set_voltage"},
-    "scope": {"range": "set_range", "offset": "set_offset", "enabled": "set_enabled"},
-    "powermeter": {"wavelength": "set_wavelength"},
-}
+#: Setting key -> role method, per role ("channel" settings take the channel first),
+#: as declared in labctl.role_settings.
+SCALAR_METHODS = {role: {s.name: s.method for s in declared if not s.per_channel}
+                  for role, declared in ROLES.items()}
+CHANNEL_METHODS = {role: {s.name: s.method for s in declared if s.per_channel}
+                   for role, declared in ROLES.items()}
 
 
 @dataclass(frozen=True)

@@ -99,7 +99,9 @@ class Setting:
             return "true or false"
         if self.kind == "choice":
             return "one of " + ", ".join(repr(c) for c in self.choices)
-        return f"{self.kind} in {self.low:g} .. {self.high:g} {self.unit}".rstrip()
+        number = "{:d}" if self.kind == "int" else "{:g}"
+        span = f"{number.format(self.low)} .. {number.format(self.high)}"
+        return f"{self.kind} in {span} {self.unit}".rstrip()
 
     def validate(self, value) -> Any:
         """``value`` cast to the setting's type; :class:`SettingError` if it does not fit."""

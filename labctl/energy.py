@@ -27,7 +27,8 @@ Three boundaries of the same operating point (:func:`boundary_points`,
     centre   what the computing centre adds beyond the edge transmitters the
              metro network already has: rings + heaters, routing (passive AWGR,
              0 W), centre modulators (DAC channels + drivers; none in wdm),
-             photodiodes + TIAs + ADCs, and the edge-path EDFAs only when
+             photodiodes + TIAs + ADCs, edge booster EDFAs (they exist for the
+             computation's optical budget), and the edge-path EDFAs only when
              ``[power.centre] edge_amplifiers`` says they are the centre's;
              converters at the system rates.  Edge lasers, edge DACs and edge
              modulator drivers are not counted (every laser is an edge laser).
@@ -56,11 +57,11 @@ COMPONENTS = ("lasers", "dacs", "adcs", "modulator_drivers", "tias", "amplifiers
 #: what each boundary counts (printed by ``labctl energy``, README table)
 BOUNDARY_COUNTS = {
     "bench": "lasers, edge+centre DACs and drivers at the instruments' rates, PDs/TIAs/ADCs at "
-             "the scopes' rates, edge EDFAs, ring heaters",
+             "the scopes' rates, edge EDFAs and boosters, ring heaters",
     "system": "as bench, DACs and ADCs of integrated parts at the samples/symbol the DSP needs",
     "centre": "ring heaters, routing (passive AWGR, 0 W), centre modulators (time: weight "
-              "DACs + drivers), PDs/TIAs/ADCs at system rates; edge EDFAs only if "
-              "[power.centre] edge_amplifiers",
+              "DACs + drivers), PDs/TIAs/ADCs at system rates, edge boosters; edge-path EDFAs "
+              "only if [power.centre] edge_amplifiers",
 }
 
 
@@ -160,7 +161,10 @@ class ComponentCounts:
     ``edge_modulators`` / ``centre_modulators``: DAC channels (one driver each)
     at the edge nodes / at the centre; ``photodiodes``: outputs, each a
     photodiode + TIA + ADC channel; ``rings``: heated micro-rings;
-    ``amplifiers``: edge-path EDFAs; ``macs_per_symbol``: MACs per symbol slot.
+    ``amplifiers``: edge-path EDFAs (at the centre input, making up span loss);
+    ``boosters``: edge booster EDFAs (``booster_gain_db > 0``: optical power for
+    the computation's precision, not needed by the metro link);
+    ``macs_per_symbol``: MACs per symbol slot.
     """
     macs_per_symbol: int
     edge_modulators: int
@@ -168,6 +172,7 @@ class ComponentCounts:
     photodiodes: int
     rings: int
     amplifiers: int
+    boosters: int = 0
 
 
 def component_counts(topology) -> ComponentCounts:
@@ -181,7 +186,8 @@ def component_counts(topology) -> ComponentCounts:
     centre = sum(1 for _, _, edge in mods if edge is None)
     return ComponentCounts(counts.macs_per_symbol, len(mods) - centre, centre,
                            counts.photodiodes, counts.rings,
-                           sum(1 for e in topology.edges if e.amplifier))
+                           sum(1 for e in topology.edges if e.amplifier),
+                           sum(1 for e in topology.edges if e.booster_gain_db > 0))
 
 
 def _setting(bench: Bench, name: str, key: str) -> float:
@@ -194,7 +200,7 @@ def operating_point_from_bench(bench: Bench, symbol_rate: float | None = None) -
     the scheme (DAC + driver each) at the mean of their AWGs' ``sample_rate``
     (power is linear in rate), outputs (PD + TIA + ADC each) at the mean of their
     scopes' ``sample_rate``, laser power = sum of the edge lasers' ``power``,
-    amplifiers = edges with an EDFA.  wdm 8 x 8: 64 MACs per symbol, 8 + 8
+    amplifiers = edges with an EDFA + edge boosters.  wdm 8 x 8: 64 MACs per symbol, 8 + 8
     channels, 64 rings; time: one MAC per lane per symbol, 2 modulators per lane.
     """
     from labctl.mvm.schemes import scheme_for
@@ -210,7 +216,7 @@ def operating_point_from_bench(bench: Bench, symbol_rate: float | None = None) -
     n_mod = counts.edge_modulators + counts.centre_modulators
     return OperatingPoint(rate, counts.macs_per_symbol, laser, n_mod, dac_rate,
                           counts.photodiodes, adc_rate, n_mod, counts.photodiodes,
-                          counts.amplifiers, counts.rings)
+                          counts.amplifiers + counts.boosters, counts.rings)
 
 
 def boundary_points(bench: Bench, frame=None, averages: int | None = None,
@@ -248,7 +254,8 @@ def boundary_points(bench: Bench, frame=None, averages: int | None = None,
     centre_point = replace(system, laser_optical_power=centre.laser_optical_power,
                            dac_channels=counts.centre_modulators,
                            modulator_drivers=counts.centre_modulators,
-                           amplifiers=counts.amplifiers if centre.edge_amplifiers else 0)
+                           amplifiers=counts.boosters
+                           + (counts.amplifiers if centre.edge_amplifiers else 0))
     return {"bench": bench_point, "system": system, "centre": centre_point}
 
 

@@ -163,3 +163,16 @@ def test_energy_scaling_refuses_bad_parameters(tmp_path):
         RunEngine(progress=False).run("energy-scaling", {"ports": [1]}, load_bench(),
                                       out=tmp_path / "x.h5")
     assert not (tmp_path / "x.h5").exists()
+
+
+def test_an_edge_booster_is_one_more_amplifier_at_every_boundary(bench):
+    """Edge booster EDFAs exist for the computation's optical budget: counted at
+    every boundary, the centre included (one [power.amplifier] unit each)."""
+    topo = bench.topology
+    edges = [topo.edges[0].model_copy(update={"booster_gain_db": 10.0}), *topo.edges[1:]]
+    boosted = bench.model_copy(update={"topology": topo.model_copy(update={"edges": edges})})
+    base, more = boundary_energy(bench), boundary_energy(boosted)
+    unit = bench.power.amplifier.power_per_unit
+    for name in BOUNDARIES:
+        assert more[name].components["amplifiers"] == pytest.approx(
+            base[name].components["amplifiers"] + unit), name

@@ -24,32 +24,43 @@ from __future__ import annotations
 
 import numpy as np
 
+from labctl.mvm import static_ffe
+from labctl.mvm.autorange import autorange
 from labctl.mvm.calibration import Calibration
-from labctl.mvm.dsp import synchronise, synchronise_fine
+from labctl.mvm.dsp import resample, synchronise, synchronise_fine
 from labctl.mvm.encode import undo_thermal_crosstalk
+from labctl.mvm.rings import nominal_ring
 from labctl.mvm.scope_setup import PROBE_RANGE, ranges_above
 from labctl.mvm.waveforms import DC_SYMBOLS
 
+#: Heater powers of the coarse unison ring sweep (0 .. ``p_max``).
 COARSE_STEPS = 24
 #: Scope record (symbols) of the DC measurements: ~1000 samples to average.
 DC_RECORD_SYMBOLS = 96
+#: Heater powers of each ring's fine sweep, over FINE_SWEEP_WIDTHS around its lock.
 FINE_STEPS = 32
+#: Fine ring sweep: from 0.75 notch widths blue of the lock to 2 widths red of it
+#: (the red side of the notch, where the weight window lies: labctl.mvm.rings).
+FINE_SWEEP_WIDTHS = (-0.75, 2.0)
+#: Ring identification: one ring detuned by this many notch widths opens its
+#: notch with little thermal crosstalk to its neighbours.
+IDENTIFY_DETUNE_WIDTHS = 3.0
+#: Default top of the coarse ring sweep (W of heater power): 0.625 nm of tuning at
+#: 0.25 nm/mW, past the benches' largest ring fabrication offset (0.4 nm).
+RING_SWEEP_MAX_W = 2.5e-3
 STAIR_LEVELS = 32
+#: Evaluations of the transfer-curve fit before it keeps the measured points.
+FIT_MAX_EVALUATIONS = 5000
+#: Lock powers (W) below this count as this (no division by 0 in the crosstalk ratio).
+MIN_LOCK_POWER_W = 1e-12
 #: DC ranging: full scale = DC_RANGE_HEADROOM x the brightest level + DC_RANGE_MARGIN_V.
 DC_RANGE_HEADROOM = 1.2
 DC_RANGE_MARGIN_V = 0.01
 
 
-def _const_waves(engine, codes_by_channel: dict, n: int | None = None) -> dict:
-    return engine.const_waves(codes_by_channel, n)
-
-
-def modulator_channels(engine):
-    return engine.modulator_channels()
-
-
 def _max_codes(engine) -> dict:
-    return {(a, ch): 2 ** engine.io.awg_info(a)["bits"] - 1 for a, ch, _ in modulator_channels(engine)}
+    return {(a, ch): 2 ** engine.io.awg_info(a)["bits"] - 1
+            for a, ch, _ in engine.modulator_channels()}
 
 
 def _mean_levels(engine, volts: dict) -> dict:
@@ -60,10 +71,10 @@ def measure_skew(engine) -> dict[str, float]:
     """Arrival time (s, modulo the frame period) per edge node."""
     f = engine.frame
     mid = {k: v // 2 for k, v in _max_codes(engine).items()}
-    chans = modulator_channels(engine)
+    chans = engine.modulator_channels()
 
     def arrival(active: set) -> float:
-        waves = _const_waves(engine, mid)
+        waves = engine.const_waves(mid)
         for awg, ch, _ in chans:
             if (awg, ch) in active:
                 bits = engine.io.awg_info(awg)["bits"]
@@ -78,7 +89,6 @@ def measure_skew(engine) -> dict[str, float]:
         volts = engine.run(waves)
         keys = engine.outputs
         fs = {k: engine.io.scope_info(k[0])["sample_rate"] for k in keys}
-        from labctl.mvm.dsp import resample
         n = f.n_symbols * f.sps_rx
         total = None
         for k in keys:
@@ -108,7 +118,7 @@ def measure_modulators(engine, repeats: int = 4) -> dict:
     f = engine.frame
     maxc = _max_codes(engine)
     out = {}
-    for awg, ch, edge in modulator_channels(engine):
+    for awg, ch, edge in engine.modulator_channels():
         bits = engine.io.awg_info(awg)["bits"]
         levels = np.linspace(0, 2**bits - 1, STAIR_LEVELS).round().astype(np.uint16)
         hold = (f.n_symbols - f.n_pre) // STAIR_LEVELS
@@ -116,7 +126,7 @@ def measure_modulators(engine, repeats: int = 4) -> dict:
         sym[:f.n_pre] = np.where(f.pre > 0, levels[-1], levels[0])
         sym[f.n_pre:f.n_pre + hold * STAIR_LEVELS] = np.repeat(levels, hold)
         base = {k: (v if engine.scheme.modulators_in_series else 0) for k, v in maxc.items()}
-        waves = _const_waves(engine, base)
+        waves = engine.const_waves(base)
         waves[awg][ch] = engine.waveform(awg, ch, None, raw_codes=sym,
                                          skew_s=engine.skew(edge) if edge else 0.0)
         v = np.zeros(STAIR_LEVELS)
@@ -146,7 +156,7 @@ def fit_transfer(codes: np.ndarray, volts: np.ndarray, bits: int, engine):
     mid = (2**bits - 1) / 2
     p0 = [volts.min(), volts.max() - volts.min(), c0, -c0 * mid - np.pi / 4]
     try:
-        p, _ = curve_fit(law, codes, volts, p0=p0, maxfev=5000)
+        p, _ = curve_fit(law, codes, volts, p0=p0, maxfev=FIT_MAX_EVALUATIONS)
     except RuntimeError:  # no convergence: keep the measured points
         return codes, (volts - volts.min()) / (volts.max() - volts.min())
     allc = np.arange(2**bits, dtype=float)
@@ -155,16 +165,16 @@ def fit_transfer(codes: np.ndarray, volts: np.ndarray, bits: int, engine):
 
 
 def _min_code(engine, awg: str, ch: int) -> int:
-    codes, t = engine.curve(awg, ch)
+    codes, t = engine.tx.curve(awg, ch)
     return int(codes[int(np.argmin(t))])
 
 
 def _max_code(engine, awg: str, ch: int) -> int:
-    codes, t = engine.curve(awg, ch)
+    codes, t = engine.tx.curve(awg, ch)
     return int(codes[int(np.argmax(t))])
 
 
-def measure_rings(engine, p_max: float = 2.5e-3) -> dict:
+def measure_rings(engine, p_max: float = RING_SWEEP_MAX_W) -> dict:
     """Ring curves, thermal crosstalk and the AWGR map (wdm only). Returns a
     dict with ``curve_p`` [p, k, FINE] (effective heater power, W),
     ``curve_v`` [p, k, FINE] (V at the ring's output), ``dark`` [p, k] (V),
@@ -174,8 +184,10 @@ def measure_rings(engine, p_max: float = 2.5e-3) -> dict:
     n, nk = c.ports, c.wavelengths
     r_heater = topo.devices.ring.heater_resistance_ohm
     port_chan = {port: (e.awg, e.awg_channels[i], e.name) for e in topo.edges for i, port in enumerate(e.ports)}
-    lows = {(a, ch): _min_code(engine, a, ch) for a, ch, _ in modulator_channels(engine)}
+    lows = {(a, ch): _min_code(engine, a, ch) for a, ch, _ in engine.modulator_channels()}
     chan0 = c.rings.first_channel
+    # heater power (W) that detunes a ring by its resonance full width (nominal design)
+    width = nominal_ring(topo).width_w
 
     def heaters(powers: np.ndarray, port: int) -> dict:
         cur = {}
@@ -189,7 +201,8 @@ def measure_rings(engine, p_max: float = 2.5e-3) -> dict:
         awg, ch, _ = port_chan[port]
         if on:
             codes[(awg, ch)] = _max_code(engine, awg, ch)
-        levels = _mean_levels(engine, engine.run(_const_waves(engine, codes, DC_SYMBOLS), heaters(powers, port)))
+        levels = _mean_levels(engine, engine.run(engine.const_waves(codes, DC_SYMBOLS),
+                                                 heaters(powers, port)))
         return np.array([levels[key] for key in engine.outputs])
 
     engine.record_symbols(DC_RECORD_SYMBOLS)
@@ -208,11 +221,10 @@ def measure_rings(engine, p_max: float = 2.5e-3) -> dict:
         # first a unison guess: assign rings in the nominal order, then verify by detuning
         nominal = (port - np.arange(nk)) % n
         locked_guess[:] = pmin_out[nominal]
-        width = (1550e-9 / topo.devices.ring.q_loaded) / (topo.devices.ring.tuning_nm_per_mw * 1e-6)
         at_lock = measure(port, locked_guess)
         for k in range(nk):
             pw = locked_guess.copy()
-            pw[k] = locked_guess[k] + 3 * width  # far enough to open the notch, little thermal crosstalk
+            pw[k] = locked_guess[k] + IDENTIFY_DETUNE_WIDTHS * width
             rise = measure(port, pw) - at_lock
             qmap[k] = int(np.argmax(rise))
         res["awgr_map"][port] = qmap
@@ -223,7 +235,7 @@ def measure_rings(engine, p_max: float = 2.5e-3) -> dict:
             xt = _thermal_xt(measure, port, coarse, p_lock, qmap, nk)
         nb = np.array([(k > 0) + (k < nk - 1) for k in range(nk)], float)
         lock_eff = p_lock * (1 + xt * nb)  # unison sweep: P_eff = P (1 + xt n_neighbours)
-        steps = np.linspace(-0.75, 2.0, FINE_STEPS)
+        steps = np.linspace(*FINE_SWEEP_WIDTHS, FINE_STEPS)
         volts = np.zeros((FINE_STEPS, nk))
         peff = np.zeros((FINE_STEPS, nk))
         for s_i, s in enumerate(steps):
@@ -261,18 +273,19 @@ def _thermal_xt(measure, port, coarse, p_lock, qmap, nk) -> float:
     sweep = np.array([measure(port, np.where(even, p, 0.0)) for p in coarse])
     p_alone = _notch_positions(coarse, sweep)[qmap]
     nb = np.array([(k > 0) + (k < nk - 1) for k in range(nk)], float)
-    ratio = p_alone[even] / np.maximum(p_lock[even], 1e-12)
+    ratio = p_alone[even] / np.maximum(p_lock[even], MIN_LOCK_POWER_W)
     xt = (ratio - 1) / nb[even]
     return float(max(np.median(xt), 0.0))
 
 
 def range_for_dc(engine) -> None:
-    """Vertical ranges covering 0 V .. 1.2 x the brightest level (all
+    """Vertical ranges covering 0 V .. DC_RANGE_HEADROOM x the brightest level (all
     modulators at full code, heaters off), for the DC measurements."""
     engine.set_ranges({k: PROBE_RANGE for k in engine.outputs})
     engine.record_symbols(DC_RECORD_SYMBOLS)
     heaters = engine.scheme.idle_heaters(engine)
-    levels = _mean_levels(engine, engine.run(_const_waves(engine, _max_codes(engine), DC_SYMBOLS), heaters))
+    levels = _mean_levels(engine, engine.run(engine.const_waves(_max_codes(engine), DC_SYMBOLS),
+                                             heaters))
     engine.record_symbols(None)
     engine.set_ranges(ranges_above(levels, DC_RANGE_HEADROOM, DC_RANGE_MARGIN_V))
 
@@ -293,10 +306,11 @@ def calibration_stages(engine):
     yield "modulators", cal
     for stage in engine.scheme.calibrate_centre(engine, cal):
         yield stage, cal
-    engine.autorange()
+    autorange(engine)
     cal.scope_ranges = dict(engine.scopes.ranges)
     yield "ranges", cal
-    cal.ffe = engine.train_static_equalisers(EQUALISER_FRAMES, engine.streams.rng("calibration", "equaliser"))
+    cal.ffe = static_ffe.train(engine, EQUALISER_FRAMES,
+                               engine.streams.rng("calibration", "equaliser"))
     yield "equaliser", cal
 
 

@@ -21,6 +21,7 @@ import uuid
 import numpy as np
 
 from labctl.mvm.bench_io import scopes_in_order
+from labctl.mvm.local_frames import run_here
 
 #: Chunks per worker and product (several, so that a slow or lost worker
 #: holds back little of the product).
@@ -51,7 +52,7 @@ def run_chunk(blob: bytes, token: str, jobs: list, frame0: int, acquisitions0: d
             _ENGINES.pop(next(iter(_ENGINES)))
     engine.frames_run = frame0
     engine.io.table.acquisitions.update(acquisitions0)
-    return engine.run_jobs_here(jobs)
+    return run_here(engine, jobs)
 
 
 class FarmRunner:

@@ -5,8 +5,8 @@ scope's full scale and its centre); a record is one frame period plus margins
 (``FrameFormat.scope_points``) or, for DC measurements, a shorter record of
 ``record_symbols(n)`` symbols; averaging acquisitions average ``averages``
 records. Ranges come from a calibration, from :meth:`ScopeSetup.set_ranges`,
-or from an autorange (labctl.mvm.engine.OpticalEngine.autorange) that measures
-the brightest level and applies :func:`ranges_above`.
+or from an autorange (labctl.mvm.autorange) that measures the brightest level
+and applies :func:`ranges_above`.
 """
 from __future__ import annotations
 
@@ -31,6 +31,11 @@ def ranges_above(levels: dict, headroom: float, margin_v: float) -> dict:
         top = headroom * level + margin_v
         out[key] = (top, top / 2 - margin_v / 2)
     return out
+
+
+def output_scopes(outputs: list) -> list[str]:
+    """Scopes of the outputs [(scope, ch)], in output order (acquisition order)."""
+    return list(dict.fromkeys(scope for scope, _ in outputs))
 
 
 class ScopeSetup:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from labctl.mvm.receiver import equaliser_input, train_equaliser
+from labctl.mvm import static_ffe
+from labctl.mvm.receiver import equaliser_input, frame_taps, train_equaliser
 from labctl.mvm.schemes.base import EnergyCounts, FrameDrive, register
 
 
@@ -29,9 +30,9 @@ class TimeCodec:
         for j, lane in enumerate(e.topo.centre.lanes):
             edge = e.topo.edge(lane.edge)
             ch = edge.awg_channels[lane.port]
-            waves.setdefault(edge.awg, {})[ch] = e.waveform(edge.awg, ch, xs, e.skew(edge.name))
+            waves.setdefault(edge.awg, {})[ch] = e.tx.waveform(edge.awg, ch, xs, e.tx.skew(edge.name))
             wch = lane.weight_channel
-            waves.setdefault(wa, {})[wch] = e.waveform(wa, wch, ws[j])
+            waves.setdefault(wa, {})[wch] = e.tx.waveform(wa, wch, ws[j])
         return waves
 
     def encode(self, w_u: np.ndarray, x_u: np.ndarray, index: int | None = None) -> FrameDrive:
@@ -46,7 +47,7 @@ class TimeCodec:
         ws = np.full((len(lanes), f.n_symbols), 0.5)
         xs[:f.n_pre] = f.pre
         ws[:, :f.n_pre] = 1.0
-        tr = e.training((len(lanes) + 1, f.train), index)
+        tr = e.tx.training((len(lanes) + 1, f.train), e.frames_run if index is None else index)
         xs[f.n_pre:f.n_pre + f.train] = tr[0]
         ws[:, f.n_pre:f.n_pre + f.train] = tr[1:]
         slots = kt * bt
@@ -62,13 +63,13 @@ class TimeCodec:
         f = e.frame
         kt, bt = x_u.shape
         xs, ws = drive.symbols["xs"], drive.symbols["ws"]
-        taps = e.taps(volts)
+        taps = frame_taps(volts, e.io, f)
         known = f.known
         slots = kt * bt
         p0 = f.n_pre + f.train
         y = np.zeros((len(e.topo.centre.lanes), bt))
         for j, key in enumerate(e.outputs):
-            ffe = e.static_ffe_for(key)
+            ffe = static_ffe.taps_for(e, key)
             side = np.stack([xs, ws[j]], axis=1)
             eq = train_equaliser(ffe, taps[key][known], side[known], (xs * ws[j])[known])
             est = eq.apply(equaliser_input(ffe, taps[key][p0:p0 + slots]), side[p0:p0 + slots])

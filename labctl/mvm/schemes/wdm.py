@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from labctl.mvm.receiver import equaliser_input, train_equaliser
+from labctl.mvm import static_ffe
+from labctl.mvm.receiver import equaliser_input, frame_taps, train_equaliser
 from labctl.mvm.schemes.base import EnergyCounts, FrameDrive, register
 
 #: Weight tiles whose corrected ring commands the closed loop keeps (oldest dropped).
@@ -31,7 +32,8 @@ class WdmCodec:
         n = e.topo.centre.ports
         sym = np.full((n, f.n_symbols), 0.5)
         sym[:, :f.n_pre] = f.pre[None, :]
-        sym[:, f.n_pre:f.n_pre + f.train] = e.training((n, f.train), index)
+        index = e.frames_run if index is None else index
+        sym[:, f.n_pre:f.n_pre + f.train] = e.tx.training((n, f.train), index)
         sym[:, f.payload_slice][:, :x_u.shape[1]] = x_u
         return sym
 
@@ -41,10 +43,10 @@ class WdmCodec:
         e = self.engine
         waves: dict = {}
         for edge in e.topo.edges:
-            skew = e.skew(edge.name)
-            waves[edge.awg] = {ch: e.waveform(edge.awg, ch, sym[port], skew)
+            skew = e.tx.skew(edge.name)
+            waves[edge.awg] = {ch: e.tx.waveform(edge.awg, ch, sym[port], skew)
                                for ch, port in zip(edge.awg_channels, edge.ports)}
-        return FrameDrive(waves, e.heaters_for_weights(np.clip(w_cmd, 0.0, 1.0)), {"sym": sym})
+        return FrameDrive(waves, e.tx.heaters_for_weights(np.clip(w_cmd, 0.0, 1.0)), {"sym": sym})
 
     def encode(self, w_u: np.ndarray, x_u: np.ndarray, index: int | None = None) -> FrameDrive:
         return self.drive(self.symbols(x_u, index), w_u)
@@ -66,13 +68,13 @@ class WdmCodec:
         f = e.frame
         n = e.topo.centre.ports
         sym = drive.symbols["sym"]
-        taps = e.taps(volts)
+        taps = frame_taps(volts, e.io, f)
         known = f.known
         y = np.zeros((n, x_u.shape[1]))
         err = np.zeros((n, n))
         sx = sym.sum(axis=0)
         for q, key in enumerate(e.outputs):
-            ffe = e.static_ffe_for(key)
+            ffe = static_ffe.taps_for(e, key)
             target = w_u[q] @ sym
             eq = train_equaliser(ffe, taps[key][known], sx[known], target[known])
             y[q] = eq.apply(equaliser_input(ffe, taps[key][f.payload_slice]),
@@ -167,11 +169,11 @@ class WdmScheme:
 
     def bright_heaters(self, engine) -> dict:
         n = engine.topo.centre.ports
-        return engine.heaters_for_weights(np.ones((n, n)))
+        return engine.tx.heaters_for_weights(np.ones((n, n)))
 
     def idle_heaters(self, engine) -> dict:
         c = engine.topo.centre
-        return engine.heater_currents_for(np.zeros((c.ports, c.wavelengths)))
+        return engine.tx.heater_currents(np.zeros((c.ports, c.wavelengths)))
 
     def skew_groups(self, topology) -> tuple[None, dict[str, set]]:
         return None, {e.name: {(e.awg, ch) for ch in e.awg_channels} for e in topology.edges}

@@ -72,7 +72,7 @@ BAD = [  # (replace old, by new) -> key path and expectation in the message
     (('model = "santec_tsl570"', 'model = "Santec TSL-570"'), r"instruments\.laser_a\.model: expected a driver module"),
     (("seed = 20250706", "seed = 1.5"), r"seed: expected a valid integer"),
     (("seed = 20250706", ""), r"seed: missing required key"),
-    (("wall_plug_efficiency = 0.15", "wall_plug_efficiency = 1.5"),
+    (("wall_plug_efficiency = 0.0029", "wall_plug_efficiency = 1.5"),
      r"power\.laser\.wall_plug_efficiency: expected .*less than or equal to 1"),
     (("[power.tia]\n", "[power.tia]\nvolts = 3\n"), r"power\.tia\.volts: unknown key"),
     (('laser = "laser_a"', 'laser = "awg_a"'),

@@ -76,43 +76,53 @@ def _check(ctx) -> None:
     setup=_check,
 )
 def energy_scaling(ctx, ports, symbol_rates, averages, size, columns):
-    """mW/TOPS per boundary for every (averages, rate, N), ENOB per (averages, rate)."""
+    """mW/TOPS per boundary for every (averages, rate, N), ENOB per (averages, rate)
+    (:func:`measured_enob`, farmed out to ``ctx.farm`` when there is one)."""
     from labctl.energy import scaling_energy
 
     ctx.set_total(len(averages) * len(symbol_rates) * len(ports))
+    points = [(navg, rate) for navg in averages for rate in symbol_rates]
+    tasks = [(ctx.bench, rate, navg, size, columns,
+              int(ctx.rng("energy-scaling", "seed", rate, navg).integers(2**31)),
+              int(ctx.rng("energy-scaling", "product", rate, navg).integers(2**31)))
+             for navg, rate in points]
+    # one pure task per (averages, rate): farmed out to Dask workers when the run has a farm
+    measured = ctx.farm.map(measured_enob, tasks, ctx.check_abort) if ctx.farm is not None \
+        else (measured_enob(*t) for t in tasks)
     rows, best = [], {b: np.inf for b in BOUNDARIES}
-    for navg in averages:
-        for rate in symbol_rates:
-            bits = measured_enob(ctx, rate, navg, size, columns)
-            for n in ports:
-                reports = scaling_energy(ctx.bench, n, rate, navg)
-                mw = np.array([reports[b].mw_per_tops for b in BOUNDARIES])
-                rows.append((navg, rate, n, mw, bits))
-                metrics = {}
-                for b, v in zip(BOUNDARIES, mw):
-                    if v < best[b]:
-                        best[b] = v
-                        metrics[f"min_mw_per_tops/{b}"] = (float(v), "mW/TOPS")
-                yield Step(f"N={n} {rate / 1e9:g} GBd x{navg}: " + ", ".join(
-                    f"{b} {v:.4g}" for b, v in zip(BOUNDARIES, mw)) + f" mW/TOPS, {bits:.2f} bits",
-                    data={"ports": n, "symbol_rate": rate, "averages": navg, "mw_per_tops": mw,
-                          "pj_per_mac": np.array([reports[b].pj_per_mac for b in BOUNDARIES]),
-                          "macs_per_second": reports["bench"].macs_per_second, "enob": bits,
-                          "enob_ports": ctx.bench.topology.size}, metrics=metrics)
+    for (navg, rate), bits in zip(points, measured):
+        for n in ports:
+            reports = scaling_energy(ctx.bench, n, rate, navg)
+            mw = np.array([reports[b].mw_per_tops for b in BOUNDARIES])
+            rows.append((navg, rate, n, mw, bits))
+            metrics = {}
+            for b, v in zip(BOUNDARIES, mw):
+                if v < best[b]:
+                    best[b] = v
+                    metrics[f"min_mw_per_tops/{b}"] = (float(v), "mW/TOPS")
+            yield Step(f"N={n} {rate / 1e9:g} GBd x{navg}: " + ", ".join(
+                f"{b} {v:.4g}" for b, v in zip(BOUNDARIES, mw)) + f" mW/TOPS, {bits:.2f} bits",
+                data={"ports": n, "symbol_rate": rate, "averages": navg, "mw_per_tops": mw,
+                      "pj_per_mac": np.array([reports[b].pj_per_mac for b in BOUNDARIES]),
+                      "macs_per_second": reports["bench"].macs_per_second, "enob": bits,
+                      "enob_ports": ctx.bench.topology.size}, metrics=metrics)
     if ctx.out is not None:
         write_plot(ctx.out.with_suffix(".png"), rows, ctx.bench.topology.scheme)
 
 
-def measured_enob(ctx, rate: float, averages: int, size: int, columns: int) -> float:
-    """ENOB of one calibrated signed product on the run's bench at ``rate`` (Bd)."""
+def measured_enob(bench, rate: float, averages: int, size: int, columns: int,
+                  seed: int, product_seed: int) -> float:
+    """ENOB of one calibrated signed product W [rows, size] X [size, columns]
+    (uniform in [-1, 1], drawn from ``product_seed``) on ``bench`` at ``rate``
+    (Bd) with ``averages`` records per result; the simulated bench's noise from
+    ``seed``.  Pure: a Dask task."""
     from labctl.metrics import enob
     from labctl.mvm import FrameFormat, SimBackend
     from sequences.precision_sweep import _rows
 
-    seed = int(ctx.rng("energy-scaling", "seed", rate, averages).integers(2**31))
-    be = SimBackend(ctx.bench, seed=seed, frame=FrameFormat(symbol_rate=rate), averages=averages)
-    rng = ctx.rng("energy-scaling", "product", rate, averages)
-    rows = _rows(ctx.bench, size)
+    be = SimBackend(bench, seed=seed, frame=FrameFormat(symbol_rate=rate), averages=averages)
+    rng = np.random.default_rng(product_seed)
+    rows = _rows(bench, size)
     w, x = rng.uniform(-1, 1, (rows, size)), rng.uniform(-1, 1, (size, columns))
     return float(enob(be.matmul(w, x), w @ x))
 

@@ -97,3 +97,18 @@ def test_abort_from_the_parent_cancels_outstanding_chunks(farm, bench, calibrati
             break
         farm.client.gather([farm.client.submit(int, 0, pure=False)])  # one round trip
     assert remaining == 0
+
+
+def test_energy_scaling_points_farmed_give_the_serial_run(tmp_path, capsys):
+    """`labctl run energy-scaling --workers 2`: its (rate, averaging) points are
+    Dask tasks; the run file's data equal the serial run's, byte for byte."""
+    argv = ["run", "energy-scaling", "--set", "ports=8,16", "--set", "symbol_rates=11.5e9,23e9",
+            "--set", "averages=1", "--set", "size=8", "--set", "columns=8"]
+    assert main(argv + ["--out", str(tmp_path / "serial.h5")]) == 0
+    assert main(argv + ["--workers", "2", "--out", str(tmp_path / "farm.h5")]) == 0
+    capsys.readouterr()
+    with h5py.File(tmp_path / "serial.h5", "r") as a, h5py.File(tmp_path / "farm.h5", "r") as b:
+        assert b["entry"].attrs["status"] == "completed"
+        for key in ("enob", "mw_per_tops", "ports", "symbol_rate"):
+            assert a[f"entry/data/{key}"][()].tobytes() == b[f"entry/data/{key}"][()].tobytes(), key
+        assert len(set(a["entry/data/enob"][()])) == 2          # one measurement per rate

@@ -6,6 +6,8 @@ Public API::
     bench = load_bench()                  # embedded simulated bench (scheme "wdm")
     bench = load_bench("my_bench.toml")   # a real or simulated bench of your own
     bench = load_bench(DEFAULT_TIME)      # embedded simulated bench, scheme "time"
+    bench = load_bench("high-rate")       # embedded high-rate bench (11.5 GBd single records);
+                                          # short names: EMBEDDED ("high-rate-time", ...)
 
 ``Bench`` (see :mod:`labctl.bench.model`) holds ``instruments`` (name ->
 :class:`InstrumentConfig` with ``role``, ``model``, ``resource``, ``settings``,
@@ -20,11 +22,21 @@ and what was expected.
 """
 from __future__ import annotations
 
-from labctl.bench.loader import DEFAULT_SIM, DEFAULT_TIME, BenchError, load_bench, parse_bench
+from labctl.bench.loader import (
+    DEFAULT_SIM,
+    DEFAULT_TIME,
+    EMBEDDED,
+    HIGH_RATE,
+    HIGH_RATE_TIME,
+    BenchError,
+    load_bench,
+    parse_bench,
+)
 from labctl.bench.model import Bench, InstrumentConfig, SafetyLimits
 from labctl.bench.power import PowerFigures
 
 __all__ = [
     "Bench", "BenchError", "InstrumentConfig", "SafetyLimits", "PowerFigures",
-    "load_bench", "parse_bench", "DEFAULT_SIM", "DEFAULT_TIME",
+    "load_bench", "parse_bench", "DEFAULT_SIM", "DEFAULT_TIME", "HIGH_RATE", "HIGH_RATE_TIME",
+    "EMBEDDED",
 ]

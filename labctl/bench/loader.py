@@ -18,6 +18,11 @@ from labctl.bench.topology import CENTRE_KINDS
 #: Names of the embedded benches (files of this package).
 DEFAULT_SIM = "default_sim.toml"
 DEFAULT_TIME = "default_sim_time.toml"
+HIGH_RATE = "high_rate_sim.toml"
+HIGH_RATE_TIME = "high_rate_sim_time.toml"
+#: Short names of the embedded benches (``labctl generate --bench high-rate``) -> file.
+EMBEDDED = {"default": DEFAULT_SIM, "default-time": DEFAULT_TIME,
+            "high-rate": HIGH_RATE, "high-rate-time": HIGH_RATE_TIME}
 
 
 class BenchError(ValueError):
@@ -27,12 +32,14 @@ class BenchError(ValueError):
 def load_bench(path: str | Path | None = None) -> Bench:
     """Load and validate a bench file.
 
-    ``None`` loads the embedded simulated bench ``default_sim.toml``; the bare
-    names ``default_sim.toml`` / ``default_sim_time.toml`` load the embedded
-    files too.  Raises :class:`BenchError`.
+    ``None`` loads the embedded simulated bench ``default_sim.toml``; a short
+    name of :data:`EMBEDDED` (``default``, ``default-time``, ``high-rate``,
+    ``high-rate-time``) or the bare file name of an embedded bench
+    (``high_rate_sim.toml``, ...) loads that embedded file, unless a file of
+    that name exists in the working directory.  Raises :class:`BenchError`.
     """
-    if path is None or str(path) in (DEFAULT_SIM, DEFAULT_TIME) and not Path(path).exists():
-        name = DEFAULT_SIM if path is None else str(path)
+    name = embedded_name(path)
+    if name is not None:
         text = resources.files("labctl.bench").joinpath(name).read_text(encoding="utf-8")
         return parse_bench(text, origin=f"<embedded {name}>", path=None)
     path = Path(path)
@@ -41,6 +48,16 @@ def load_bench(path: str | Path | None = None) -> Bench:
     except (OSError, UnicodeDecodeError) as exc:
         raise BenchError(f"bench file {path}: cannot read: {exc.strerror or exc}") from None
     return parse_bench(text, origin=str(path), path=path.resolve())
+
+
+def embedded_name(path: str | Path | None) -> str | None:
+    """The embedded bench file ``path`` names (None: the default; a short name
+    or an embedded file name that is not an existing file), else None."""
+    if path is None:
+        return DEFAULT_SIM
+    key = str(path)
+    name = EMBEDDED.get(key, key if key in EMBEDDED.values() else None)
+    return name if name is not None and not Path(key).exists() else None
 
 
 def parse_bench(text: str, origin: str = "<string>", path: Path | None = None) -> Bench:

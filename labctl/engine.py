@@ -243,7 +243,7 @@ class RunEngine:
                 stack.callback(writer.close)
                 subscribers.insert(0, writer)
             if self.progress:
-                subscribers.append(ConsoleProgress())
+                subscribers.append(ConsoleProgress(farm))
             _enter_setup(stack, seq, ctx)
             streams = {s.name: s.resolve(values, bench) for s in seq.stream_list(values)}
             plan = seq.plan(ctx, **values)
@@ -364,9 +364,11 @@ def _now() -> str:
 
 
 class ConsoleProgress:
-    """Subscriber drawing a rich progress bar (used when stderr is a terminal)."""
+    """Subscriber drawing a rich progress bar (used when stderr is a terminal): the
+    run's steps and, when the run has a Dask ``farm``, a second bar counting its
+    completed tasks (:attr:`labctl.farm.Farm.listeners`)."""
 
-    def __init__(self):
+    def __init__(self, farm=None):
         from rich.console import Console
         from rich.progress import (
             BarColumn,
@@ -378,13 +380,22 @@ class ConsoleProgress:
         self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                             TimeElapsedColumn(), TextColumn("{task.fields[step]}"),
                             console=Console(stderr=True), transient=False)
-        self.task = None
+        self.task = self.tasks = None
+        self.farm = farm
+
+    def on_tasks(self, completed: int, submitted: int) -> None:
+        """Farm listener: Dask tasks completed of those submitted."""
+        if self.tasks is None:
+            self.tasks = self.bar.add_task("dask tasks", total=submitted, step="")
+        self.bar.update(self.tasks, completed=completed, total=submitted)
 
     def __call__(self, doc: dict) -> None:
         kind = doc["kind"]
         if kind == "start":
             self.bar.start()
             self.task = self.bar.add_task(doc["sequence"], total=doc["total"], step="")
+            if self.farm is not None:
+                self.farm.listeners.append(self.on_tasks)
         elif kind == "step":
             self.bar.update(self.task, advance=1, total=doc["total"], step=doc["name"])
         elif kind == "pause":
@@ -392,3 +403,5 @@ class ConsoleProgress:
         elif kind == "stop":
             self.bar.update(self.task, step=doc["status"])
             self.bar.stop()
+            if self.farm is not None and self.on_tasks in self.farm.listeners:
+                self.farm.listeners.remove(self.on_tasks)

@@ -45,6 +45,10 @@ class Farm:
         self.workers, self.scheduler = workers, scheduler
         self.client = None
         self.cluster = None
+        #: tasks submitted and completed (yielded) by :meth:`map` since the farm started
+        self.submitted = self.completed = 0
+        #: ``fn(completed, submitted)`` called when either count changes (progress bars)
+        self.listeners: list[Callable[[int, int], None]] = []
 
     def __enter__(self) -> "Farm":
         try:
@@ -99,6 +103,8 @@ class Farm:
         from distributed import wait
 
         futures = [self.client.submit(fn, *task, pure=False, retries=RETRIES) for task in tasks]
+        self.submitted += len(futures)
+        self._notify()
         try:
             for fut in futures:
                 while not fut.done():
@@ -108,11 +114,19 @@ class Farm:
                         wait([fut], timeout=POLL_S)
                     except TimeoutError:
                         pass
-                yield fut.result()
+                result = fut.result()
+                self.completed += 1
+                self._notify()
+                yield result
         finally:
             pending = [f for f in futures if not f.done()]
             if pending:
                 self.client.cancel(pending)
+
+
+    def _notify(self) -> None:
+        for listener in self.listeners:
+            listener(self.completed, self.submitted)
 
 
 def farm_from_options(workers: int | None, scheduler: str | None) -> Farm | None:

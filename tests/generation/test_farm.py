@@ -112,3 +112,28 @@ def test_energy_scaling_points_farmed_give_the_serial_run(tmp_path, capsys):
         for key in ("enob", "mw_per_tops", "ports", "symbol_rate"):
             assert a[f"entry/data/{key}"][()].tobytes() == b[f"entry/data/{key}"][()].tobytes(), key
         assert len(set(a["entry/data/enob"][()])) == 2          # one measurement per rate
+
+
+def _square(x):
+    return x * x
+
+
+def test_progress_counts_completed_dask_tasks(farm):
+    """Farm listeners see every completion; the console bar's task row follows them."""
+    from labctl.engine import ConsoleProgress
+    seen = []
+    farm.listeners.append(lambda done, total: seen.append((done, total)))
+    progress = ConsoleProgress(farm)
+    progress({"kind": "start", "sequence": "demo", "total": 1})
+    try:
+        start_done, start_total = farm.completed, farm.submitted
+        assert list(farm.map(_square, [(i,) for i in range(5)])) == [i * i for i in range(5)]
+    finally:
+        progress({"kind": "stop", "status": "completed"})
+        farm.listeners.pop(0)
+    assert seen[0] == (start_done, start_total + 5)
+    assert seen[-1] == (start_done + 5, start_total + 5)
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+    row = progress.bar.tasks[1]
+    assert row.description == "dask tasks" and row.completed == start_done + 5
+    assert progress.on_tasks not in farm.listeners

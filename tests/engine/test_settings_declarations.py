@@ -13,12 +13,14 @@ what reads it and against the simulated instruments that cannot import it.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+import labctl.bench as lb
 from labctl import sim_servers
-from labctl.bench import DEFAULT_TIME, BenchError, load_bench, parse_bench
+from labctl.bench import BenchError, load_bench, parse_bench
 from labctl.instruments import connect_all
 from labctl.mvm.bench_io import initial_states
 from labctl.role_settings import MODELS, ROLES, SettingError, settings_for
@@ -79,9 +81,18 @@ def _declared_view(bench, states: dict) -> dict:
     return view
 
 
-@pytest.mark.parametrize("which", ["wdm", "time"])
+EMBEDDED = sorted(p.name for p in Path(lb.__file__).parent.glob("*.toml"))
+
+
+def _bare_bench():
+    """The embedded wdm bench with every instrument's settings removed: power-on state."""
+    text = re.sub(r"(?m)^settings = \{.*\}", "settings = {}", load_bench().source_text)
+    return parse_bench(text, origin="bare.toml")
+
+
+@pytest.mark.parametrize("which", EMBEDDED + ["bare"])
 def test_in_process_initial_state_equals_the_socket_path(which):
-    bench = load_bench() if which == "wdm" else load_bench(DEFAULT_TIME)
+    bench = _bare_bench() if which == "bare" else load_bench(Path(lb.__file__).parent / which)
     in_process = _declared_view(bench, initial_states(bench))
     with sim_servers.start(bench) as servers:
         roles = connect_all(bench)                 # the drivers apply the bench settings
@@ -94,11 +105,21 @@ def test_in_process_initial_state_equals_the_socket_path(which):
     assert set(in_process) == set(bench.instruments)
     for name in bench.instruments:
         assert in_process[name] == over_sockets[name], name
-    # the drifts this declaration resolved, as they now read on both paths
-    assert in_process["awg_a"]["channels"][1]["output"] is False     # power-on: outputs off
-    assert in_process["awg_w"]["sample_rate"] == 25e9 and in_process["awg_w"]["bits"] == 10
-    assert in_process["edfa_a"]["power"] == 1e-3 and in_process["edfa_a"]["output"] is True
-    assert in_process["scope_a"]["points"] == 65536
+
+
+def test_resolved_drifts_read_the_same_in_process():
+    """The values the three old copies disagreed on, as the in-process path now holds
+    them without bench settings (the socket path agrees: the "bare" case above)."""
+    states = initial_states(_bare_bench())
+    assert not any(bench_settings for bench_settings in
+                   (i.settings for i in _bare_bench().instruments.values()))
+    assert states["awg_a"]["channels"][1]["output"] is False     # power-on: outputs off
+    assert states["awg_a"]["sample_rate"] == 92e9                # M8196A nominal
+    assert states["awg_w"]["sample_rate"] == 25e9 and states["awg_w"]["bits"] == 10
+    assert states["edfa_a"]["power"] == 1e-3 and states["edfa_a"]["output"] is False
+    assert states["laser_a"]["output"] is False and states["laser_a"]["wavelength"] == 1550e-9
+    assert states["scope_a"]["points"] == 65536
+    assert set(states["heaters"]["channels"]) == set(range(1, 65))
 
 
 def _default_text() -> str:

@@ -36,15 +36,13 @@ import json, resource, sys, time
 import numpy as np
 from labctl.bench import load_bench
 from labctl.mvm import SimBackend
-mode, tiles, scheme = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-bench = load_bench(None if scheme == "wdm" else
-                   __import__("pathlib").Path(__import__("labctl.bench", fromlist=["x"]).__file__).parent
-                   / "default_sim_time.toml")
+mode, tiles, bench_file = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+bench = load_bench(bench_file)
 rng = np.random.default_rng(0)
-rows = 8 * tiles if scheme == "wdm" else 2 * tiles
-w, x = rng.uniform(-1, 1, (rows, 8)), rng.uniform(-1, 1, (8, 16))
 backend = SimBackend(bench, seed=1, calibration=False)
 engine = backend.engine
+rows = len(engine.outputs) * tiles                        # one frame per block of output rows
+w, x = rng.uniform(-1, 1, (rows, 8)), rng.uniform(-1, 1, (8, 16))
 engine.matmul(w[:8], x)                                   # first frame: autorange, scope set-up
 farm = None
 if mode == "frame-by-frame":
@@ -66,13 +64,13 @@ print(json.dumps({"frames": engine.frames_run - frames0, "wall": wall,
 """
 
 
-def run_child(mode: str, tiles: int, scheme: str, tree: Path | None) -> dict:
+def run_child(mode: str, tiles: int, bench_file: Path, tree: Path | None) -> dict:
     env = dict(os.environ)
     if tree is not None:
         env["PYTHONPATH"] = str(tree)
     # cwd: a ``-c`` child puts its working directory first on sys.path
     out = subprocess.run([sys.executable, "-c", CHILD, "batched" if mode == "baseline" else mode,
-                          str(tiles), scheme], env=env, capture_output=True, text=True, check=True,
+                          str(tiles), str(bench_file)], env=env, capture_output=True, text=True, check=True,
                          cwd=str(tree) if tree is not None else tempfile.gettempdir())
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -83,14 +81,18 @@ def main(argv=None) -> int:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--workers", type=int, default=0, help="also measure N Dask workers")
     ap.add_argument("--baseline", type=Path, help="another labctl checkout to compare with")
-    ap.add_argument("--scheme", default="wdm", choices=("wdm", "time"))
+    from labctl.mvm.embedded_benches import default_scheme, embedded_files
+    ap.add_argument("--scheme", default=default_scheme(), choices=tuple(embedded_files()),
+                    help="run on the embedded simulated bench of this scheme")
     args = ap.parse_args(argv)
+    bench_file = embedded_files()[args.scheme]
     modes = ["frame-by-frame", "batched"] + ([f"workers-{args.workers}"] if args.workers else [])
     modes += ["baseline"] if args.baseline else []
     runs: dict[str, list[dict]] = {m: [] for m in modes}
     for _ in range(args.repeats):
         for m in modes:
-            runs[m].append(run_child(m, args.tiles, args.scheme, args.baseline if m == "baseline" else None))
+            runs[m].append(run_child(m, args.tiles, bench_file,
+                                     args.baseline if m == "baseline" else None))
     ref = None
     print(f"{'mode':16s} {'frames':>6s} {'frames/s':>9s} {'best':>7s} {'ratio':>6s} {'peak MiB':>9s}")
     for m in modes:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import resource
 import time
-from pathlib import Path
 
 import numpy as np
 
@@ -30,17 +29,20 @@ def _numpy_rate(w, x, repeats: int = 20) -> float:
 
 
 def _bench_and_size(args, scheme: str):
-    """(embedded bench, product size) of the ``--schemes`` value ``scheme``."""
-    import labctl.bench as lb
-    name = {"wdm": "default_sim.toml", "time": "default_sim_time.toml"}[scheme]
-    size = {"wdm": args.size, "time": min(args.size, args.time_size)}[scheme]
-    return lb.load_bench(Path(lb.__file__).parent / name), size
+    """(embedded bench, product size) of the ``--schemes`` value ``scheme``:
+    ``--time-size`` bounds the size on a time-scheme centre (one MAC per lane per slot)."""
+    from labctl.bench.topology import TimeCentre
+    from labctl.mvm.embedded_benches import embedded_bench
+    bench = embedded_bench(scheme)
+    time_centre = isinstance(bench.topology.centre, TimeCentre)
+    return bench, min(args.size, args.time_size) if time_centre else args.size
 
 
 def main(argv=None) -> int:
+    from labctl.mvm.schemes import kinds
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--size", type=int, default=256)
-    ap.add_argument("--schemes", nargs="+", default=["wdm", "time"])
+    ap.add_argument("--schemes", nargs="+", default=list(kinds()), choices=kinds())
     ap.add_argument("--time-size", type=int, default=64, help="size of the time-scheme product")
     args = ap.parse_args(argv)
 

@@ -18,26 +18,26 @@ Each (scheme, symbol rate) is calibrated once in process (cached for the run).
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 
 from labctl.engine import Param, Step, Stream
+from labctl.mvm.schemes import kinds, scheme_named, stream_codes_help
 from sequences import sequence
 
-#: values of the ``schemes`` parameter (stream ``scheme`` holds their index) and the
-#: embedded bench file each runs on when the run's bench has another scheme
-SCHEMES = ("wdm", "time")
-EMBEDDED_BENCHES = {"wdm": "default_sim.toml", "time": "default_sim_time.toml"}
+#: values of the ``schemes`` parameter: the registered schemes, in the order of
+#: their run-file code (stream ``scheme`` holds it: ``SCHEMES.index(kind)``)
+SCHEMES = kinds()
+#: what the ``scheme`` stream's values mean ("0 wdm, 1 time")
+SCHEME_CODES = stream_codes_help()
 
 
 def _bench_for(ctx, scheme):
     """The bench of parameter value ``scheme``: the run's bench if it has that
-    scheme, else the embedded bench of that scheme."""
+    scheme, else the embedded bench of that scheme (labctl.mvm.embedded_benches)."""
     if ctx.bench.topology.scheme == scheme:
         return ctx.bench
-    import labctl.bench as lb
-    return lb.load_bench(Path(lb.__file__).parent / EMBEDDED_BENCHES[scheme])
+    from labctl.mvm.embedded_benches import embedded_bench
+    return embedded_bench(scheme)
 
 
 def _rows(bench, size):
@@ -58,9 +58,10 @@ def _points(p):
 
 @sequence(
     "precision-sweep",
-    help="ENOB/RMSE of products vs optical power, symbol rate and size (wdm, time) with mW/TOPS",
+    help=f"ENOB/RMSE of products vs optical power, symbol rate and size ({', '.join(SCHEMES)}) "
+         "with mW/TOPS",
     params=[
-        Param("schemes", list[str], ["wdm", "time"], help="computing schemes", choices=SCHEMES),
+        Param("schemes", list[str], list(SCHEMES), help="computing schemes", choices=SCHEMES),
         Param("laser_offsets_db", list[float], [0.0, -3.0, -6.0, -10.0], "dB",
               "seed-laser power relative to the bench setting"),
         Param("symbol_rates", list[float], [11.5e9, 5.75e9, 2.875e9], "Bd", "symbol rates"),
@@ -70,7 +71,7 @@ def _points(p):
         Param("columns", int, 64, help="columns of X"),
     ],
     streams=[
-        Stream("scheme", "1", np.int64, help="0 wdm, 1 time"),
+        Stream("scheme", "1", np.int64, help=SCHEME_CODES),
         Stream("sweep", "1", np.int64, help="0 optical power, 1 symbol rate, 2 size, 3 scope averaging"),
         Stream("laser_offset_db", "dB"),
         Stream("symbol_rate", "Bd"),
@@ -112,6 +113,6 @@ def precision_sweep(ctx, schemes, laser_offsets_db, symbol_rates, sizes, average
         if sweep == 0 and off == 0.0 and rate == bench.topology.symbol_rate_hz:
             metrics["enob_default"] = (e, "bit")
         yield Step(f"{scheme} sweep{sweep} {off:g} dB {rate:.3g} Bd n={n} N={navg}", data={
-            "scheme": SCHEMES.index(scheme), "sweep": sweep, "laser_offset_db": off, "symbol_rate": rate,
+            "scheme": scheme_named(scheme).stream_code, "sweep": sweep, "laser_offset_db": off, "symbol_rate": rate,
             "size": n, "averages": navg, "enob": e, "rmse_fs": rmse_fs(y, w @ x), "mw_per_tops": rep.mw_per_tops,
             "pj_per_mac": rep.pj_per_mac}, metrics=metrics)

@@ -65,9 +65,15 @@ def codes_for(u: np.ndarray, curve, bits: int) -> np.ndarray:
     return np.clip(np.rint(c), 0, 2**bits - 1).astype(np.uint16)
 
 
+#: Ring transmissions are clipped to [1 - RING_T_DEPTH_FRACTION d, RING_T_MAX]
+#: before inversion: the notch bottom and T = 1 need infinite or no detuning.
+RING_T_DEPTH_FRACTION = 0.999
+RING_T_MAX = 0.9999
+
+
 def ring_power_for(t: np.ndarray, p0: np.ndarray, width: np.ndarray, depth: float) -> np.ndarray:
     """Heater power (W) giving through transmission t on the red side of the notch."""
-    t = np.clip(np.asarray(t, float), 1 - 0.999 * depth, 0.9999)
+    t = np.clip(np.asarray(t, float), 1 - RING_T_DEPTH_FRACTION * depth, RING_T_MAX)
     return p0 + width / 2 * np.sqrt(depth / (1 - t) - 1)
 
 

@@ -1,17 +1,15 @@
 """Runs matrix products frame by frame on one bench (through a bench IO).
 
-:class:`OpticalEngine` is the orchestrator: it tiles a product
-(labctl.mvm.plan) into frame jobs (labctl.mvm.tile_jobs), has them run here
-(labctl.mvm.local_frames: the bench's computing scheme, labctl.mvm.schemes,
-encodes each frame's drive and decodes its scope volts, both pure) or by a
-runner (labctl.mvm.farmed), and loads and acquires each frame through the bench
-IO. Its parts: the transmit side (labctl.mvm.transmitter: AWG waveforms,
-heater currents, training symbols), the scope set-up (labctl.mvm.scope_setup,
-labctl.mvm.autorange), the scheme's frame codec, the receiver
-(labctl.mvm.receiver, labctl.mvm.static_ffe) and the operating point
-(labctl.mvm.operating_point). Calibration data (labctl.mvm.calibration) is
-used where present; otherwise nominal design values (quadrature cos^2
-modulators, rings on their design wavelengths, no skew, ideal AWGR routing).
+:class:`OpticalEngine` orchestrates: a product is tiled (labctl.mvm.plan) into
+frame jobs (labctl.mvm.tile_jobs), run here (labctl.mvm.local_frames: the
+scheme's frame codec, labctl.mvm.schemes, encodes and decodes, both pure) or by
+a runner (labctl.mvm.farmed); the engine loads and acquires each frame through
+the bench IO. Parts: transmit side (labctl.mvm.transmitter), scope set-up
+(labctl.mvm.scope_setup, labctl.mvm.autorange), receiver (labctl.mvm.receiver,
+labctl.mvm.static_ffe), operating point (labctl.mvm.operating_point). The
+calibration (labctl.mvm.calibration) is used where present, else nominal design
+values (quadrature cos^2 modulators, rings on their design wavelengths, no
+skew, ideal AWGR routing).
 """
 from __future__ import annotations
 
@@ -117,7 +115,7 @@ class OpticalEngine:
         """Seed laser powers (W) at this operating point."""
         return operating_point.laser_powers(self.bench, self.laser_offset_db)
 
-    # ----------------------------------------- drive and scopes (Transmitter, ScopeSetup)
+    # --------------------------------- drive and scopes (the tx and scopes parts)
     def awg_rate(self, awg: str) -> tuple[int, float]:
         """(samples per symbol, sample rate Sa/s) of ``awg``."""
         return self.tx.awg_rate(awg)

@@ -29,12 +29,6 @@ from __future__ import annotations
 import numpy as np
 
 
-def scale_of(a: np.ndarray) -> float:
-    """Max |a| (1 for an all-zero array): the factor that brings a into [-1, 1]."""
-    m = float(np.max(np.abs(a))) if a.size else 0.0
-    return m if m > 0 else 1.0
-
-
 def to_unsigned(s: np.ndarray) -> np.ndarray:
     """u = (s + 1) / 2 for s in [-1, 1]."""
     return (np.asarray(s, float) + 1.0) / 2.0

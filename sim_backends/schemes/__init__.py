@@ -10,21 +10,23 @@ A scheme module gives the optical table (:mod:`sim_backends.table`) two things:
 * ``cw_input(table, edge, i) -> float``: the CW power (W) that port index ``i``
   of ``edge`` launches with its modulator undriven (power-meter taps).
 
-Adding a scheme = adding a module here and its name to :data:`SCHEMES`. The
-table looks a scheme up by the bench's parsed ``topology.scheme`` (the
-discriminator of the centre model): that is the only place the name is used.
+Adding a scheme = adding a module here named after the scheme's kind (the
+bench file's ``[topology] scheme``, the discriminator of the centre model):
+:data:`SCHEMES` lists this package's modules and the table looks a scheme up
+by the bench's parsed kind, so no scheme name is written here.
 sim_backends imports nothing of labctl, so it reads the topology by duck typing.
 """
 from __future__ import annotations
 
+import pkgutil
 from importlib import import_module
 from types import ModuleType
 
 from sim_backends.physics import units
 from sim_backends.physics.edfa import EDFA
 
-#: scheme name (bench file ``[topology] scheme``) -> module of this package
-SCHEMES = {"wdm": "wdm", "time": "time"}
+#: scheme kind -> module of this package (each scheme module is named after its kind)
+SCHEMES = {m.name: m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_")}
 
 
 def for_topology(topology) -> ModuleType:

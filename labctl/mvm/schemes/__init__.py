@@ -21,10 +21,12 @@ from labctl.mvm.schemes.base import (
     FrameCodec,
     FrameDrive,
     Scheme,
+    kinds,
     register,
     scheme_for,
     scheme_named,
+    stream_codes_help,
 )
 
-__all__ = ["SCHEMES", "EnergyCounts", "FrameCodec", "FrameDrive", "Scheme", "register",
-           "scheme_for", "scheme_named"]
+__all__ = ["SCHEMES", "EnergyCounts", "FrameCodec", "FrameDrive", "Scheme", "kinds", "register",
+           "scheme_for", "scheme_named", "stream_codes_help"]

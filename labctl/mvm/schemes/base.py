@@ -51,6 +51,8 @@ class Scheme(Protocol):
 
     #: the centre model's ``kind`` (the bench file's ``[topology] scheme``)
     kind: str
+    #: the scheme's number in run files (``scheme`` streams); fixed once given
+    stream_code: int
     #: signed X may go as positive and negative columns of one frame
     supports_split_columns: bool
     #: several models can share one frame (labctl.generation.parallel)
@@ -123,6 +125,16 @@ def scheme_named(kind: str) -> Scheme:
         return SCHEMES[kind]
     except KeyError:
         raise ValueError(f"no computing scheme {kind!r}; known: {sorted(SCHEMES)}") from None
+
+
+def kinds() -> tuple[str, ...]:
+    """Kinds of the registered schemes in ``stream_code`` order (parameter choices)."""
+    return tuple(sorted(SCHEMES, key=lambda kind: SCHEMES[kind].stream_code))
+
+
+def stream_codes_help() -> str:
+    """What the values of a ``scheme`` stream mean, e.g. "0 wdm, 1 time"."""
+    return ", ".join(f"{SCHEMES[kind].stream_code} {kind}" for kind in kinds())
 
 
 def scheme_for(topology) -> Scheme:

@@ -89,6 +89,7 @@ class TimeCodec:
 
 class TimeScheme:
     kind = "time"
+    stream_code = 1
     supports_split_columns = False
     supports_parallel_models = False
     measures_link_ber = False

@@ -128,6 +128,7 @@ class ClosedLoopWeights:
 
 class WdmScheme:
     kind = "wdm"
+    stream_code = 0
     supports_split_columns = True
     supports_parallel_models = True
     measures_link_ber = True

@@ -48,6 +48,7 @@ IDENTIFY_DETUNE_WIDTHS = 3.0
 #: Default top of the coarse ring sweep (W of heater power): 0.625 nm of tuning at
 #: 0.25 nm/mW, past the benches' largest ring fabrication offset (0.4 nm).
 RING_SWEEP_MAX_W = 2.5e-3
+#: Code levels of the modulator staircase (measure_modulators), evenly spaced over the DAC range.
 STAIR_LEVELS = 32
 #: Evaluations of the transfer-curve fit before it keeps the measured points.
 FIT_MAX_EVALUATIONS = 5000

@@ -67,7 +67,8 @@ class OpticalEngine:
         self.last = FrameRecord()
         self.outputs = self.scheme.outputs(self.topo)
         self.tx = Transmitter(bench, io, self.frame, self.scheme, self.streams, calibration)
-        ranges = dict(calibration.scope_ranges) if calibration and calibration.scope_ranges else None
+        ranges = (dict(calibration.scope_ranges)
+                  if calibration is not None and calibration.scope_ranges else None)
         self.scopes = ScopeSetup(io, self.frame, self.outputs, output_scopes(self.outputs),
                                  self.topo.scope_averages if averages is None else averages, ranges)
         self.codec = self.scheme.codec(self)

@@ -72,16 +72,11 @@ class OpticalEngine:
         self.scopes = ScopeSetup(io, self.frame, self.outputs, output_scopes(self.outputs),
                                  self.topo.scope_averages if averages is None else averages, ranges)
         self.codec = self.scheme.codec(self)
-        #: closed-loop weight programming (the scheme's, or None; needs a calibration):
-        #: frames run for each new weight tile to measure and correct the realised
-        #: weights (0: open loop). Measured: +0.4 bit noise-free floor at 11.5 GBd,
-        #: nothing at the default 2.875 GBd (it only costs frames there): off.
+        #: the scheme's closed-loop weight programming (or None; needs a calibration)
+        #: and its frames per new weight tile (0: open loop, the default)
         self.closed_loop = self.scheme.closed_loop_weights()
         self.weight_rounds = 0
-        #: decode with the calibrated static FFE (labctl.mvm.static_ffe). Measured:
-        #: +0.05-0.1 bit at 11.5 GBd single records, -0.3 bit at the default
-        #: operating point (the per-frame FFE follows each frame's mix of port
-        #: responses): off.
+        #: decode with the calibrated static FFE (labctl.mvm.static_ffe; off by default)
         self.static_ffe = False
         #: called before every frame (e.g. ``RunContext.check_abort``: an abort
         #: takes effect within one frame of a long product)

@@ -5,7 +5,9 @@ trained once by least squares over ``frames`` fully known frames (the scheme's
 ``known_frame``: random inputs and weights in [0, 1], every symbol known to the
 receiver) replaces most of what each frame's short training section has to
 estimate; gain, offset and side terms stay per frame. The taps go into
-``Calibration.ffe``; decoding uses them when ``engine.static_ffe`` is on.
+``Calibration.ffe``; decoding uses them when ``engine.static_ffe`` is on (off by
+default). Measured: +0.05-0.1 bit at 11.5 GBd with single records, -0.3 bit at the
+default operating point (the per-frame FFE follows each frame's mix of port responses).
 """
 from __future__ import annotations
 

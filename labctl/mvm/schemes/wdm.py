@@ -100,7 +100,9 @@ class ClosedLoopWeights:
     and correct the commanded ones; the corrections are cached per tile
     (weights are static across frames) and refined by every later frame with
     the same tile (stochastic approximation: step 1/n, so the n-th command is
-    corrected by the mean of n noisy estimates)."""
+    corrected by the mean of n noisy estimates). Off by default
+    (``engine.weight_rounds = 0``). Measured: +0.4 bit on the noise-free floor at
+    11.5 GBd, nothing at the default 2.875 GBd, where it only costs frames."""
 
     def __init__(self):
         self.commands: dict[bytes, tuple[np.ndarray, int]] = {}

@@ -34,14 +34,16 @@ class N7776CLaser(LaserRole):
     settings = SETTINGS
 
     def set_wavelength(self, wavelength: float) -> None:
-        self.instrument.wavelength = checked(self, "wavelength", wavelength) * 1e9
+        wavelength = checked(self, "wavelength", wavelength)
+        self.instrument.wavelength = SETTINGS["wavelength"].to_wire(wavelength)    # nm
+        self.instrument.check_set_errors()
 
     def wavelength(self) -> float:
         return self.instrument.wavelength * 1e-9
 
     def set_power(self, power: float) -> None:
         power = checked(self, "power", power, "optical power")
-        self.instrument.output_power_mW = power * 1e3
+        self.instrument.output_power_mW = SETTINGS["power"].to_wire(power)         # mW
         self.instrument.check_set_errors()
 
     def power(self) -> float:

@@ -58,7 +58,7 @@ class TSL570Laser(LaserRole):
 
     def set_power(self, power: float) -> None:
         power = checked(self, "power", power, "optical power")
-        self.instrument.power_setpoint = power * 1e3
+        self.instrument.power_setpoint = SETTINGS["power"].to_wire(power)       # mW
 
     def power(self) -> float:
         return self.instrument.power_setpoint * 1e-3

@@ -26,9 +26,9 @@ from labctl.roles import Trace
 #: Ranges, resolution and wire formats (labctl.role_settings; DPO70000SX data sheet).
 SETTINGS = MODELS["tektronix_dpo70000"]
 BITS = SETTINGS.bits
-DIVISIONS = 10
-#: Vertical scale (V/div): the declared full-scale range over 10 divisions.
-SCALE_RANGE = [SETTINGS["range"].low / DIVISIONS, SETTINGS["range"].high / DIVISIONS]
+DIVISIONS = SETTINGS["range"].wire_scale   # 10 divisions: the range goes on the wire as V/div
+#: Vertical scale (V/div): the declared full-scale range over 10 divisions (its wire unit).
+SCALE_RANGE = [SETTINGS["range"].to_wire(v) for v in SETTINGS["range"].span]
 
 
 class DPO70000Channel(Channel):
@@ -59,7 +59,7 @@ class DPO70000Channel(Channel):
 
     @full_scale.setter
     def full_scale(self, volts: float) -> None:
-        self.scale = volts / DIVISIONS
+        self.scale = SETTINGS["range"].to_wire(volts)
 
     def download(self) -> Trace:
         """Get the last acquisition of this channel as ADC codes with their scaling."""

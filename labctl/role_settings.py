@@ -26,10 +26,11 @@ The per-model figures are the data-sheet ranges the drivers validate against
 not import the drivers (they import labctl) and the bench validator, the GUI and
 the in-process path need them without opening an instrument.
 
-How a value travels on the wire: SCPI drivers send numbers with
-:attr:`Setting.scpi` (``%.<digits>g``); :meth:`Setting.on_wire` is the value an
-instrument receives, which the in-process path stores so that both paths leave
-the simulated instruments in identical states.
+How a value travels on the wire: SCPI drivers send ``value / wire_scale``
+formatted with :attr:`Setting.scpi` (``%.<digits>g`` unless a model's command
+set says otherwise, e.g. the N7776C's ``%f`` mW); :meth:`Setting.on_wire` is the
+value the instrument then holds, which the in-process path stores so that both
+paths leave the simulated instruments in identical states.
 """
 from __future__ import annotations
 
@@ -54,7 +55,9 @@ class Setting:
     (state ``channels[ch][name]``, snapshot ``ch<n>_<name>``); ``limit``: the
     :class:`labctl.bench.SafetyLimits` field that bounds ``|value|`` further;
     ``method``: the role method that applies it (channel first if per channel);
-    ``digits``: significant decimal digits on the wire; ``display_unit`` /
+    ``digits``: significant decimal digits on the wire; ``wire_format``: the
+    model's printf format when it is not ``%.<digits>g``; ``wire_scale``: SI value
+    of one unit on the wire (1e-3 for mW, 10 for a 10-division scope's V/div); ``display_unit`` /
     ``display_scale`` / ``decimals``: how a form shows it
     (``display = SI / display_scale``).
     """
@@ -70,6 +73,8 @@ class Setting:
     per_channel: bool = False
     limit: str | None = None
     digits: int = 6
+    wire_format: str = ""
+    wire_scale: float = 1.0
     label: str = ""
     display_unit: str = ""
     display_scale: float = 1.0
@@ -82,14 +87,23 @@ class Setting:
 
     @property
     def scpi(self) -> str:
-        """printf format of the number on the wire: ``%d`` for integers, else
-        ``%.<digits>g`` (``%.6g`` is the same text as ``%g``)."""
+        """printf format of the number on the wire (of ``value / wire_scale``):
+        ``wire_format`` if set, ``%d`` for integers, else ``%.<digits>g``
+        (``%.6g`` is the same text as ``%g``)."""
+        if self.wire_format:
+            return self.wire_format
         return "%d" if self.kind == "int" else f"%.{self.digits}g"
 
+    def to_wire(self, value: float) -> float:
+        """The number a driver formats with :attr:`scpi`: ``value / wire_scale``."""
+        return value / self.wire_scale
+
     def on_wire(self, value: float) -> float:
-        """``value`` as the instrument receives it: rounded to :attr:`digits`
-        significant digits (integers: unchanged)."""
-        return int(value) if self.kind == "int" else float(self.scpi % value)
+        """``value`` as the instrument holds it once received: the text
+        ``scpi % to_wire(value)`` read back and times ``wire_scale`` (integers: unchanged)."""
+        if self.kind == "int":
+            return int(value)
+        return float(self.scpi % self.to_wire(value)) * self.wire_scale
 
     def narrowed(self, **changes) -> "Setting":
         return dataclasses.replace(self, **changes)
@@ -257,17 +271,23 @@ ROLES: dict[str, RoleSettings] = {r.role: r for r in (
 )}
 
 
-def _model(role: str, channels: int = 0, bits: int = 0, **ranges) -> RoleSettings:
-    """``role`` narrowed to one model: ``name=(low, high[, default])`` per setting."""
+def _model(role: str, channels: int = 0, bits: int = 0, wire: Mapping[str, dict] | None = None,
+           **ranges) -> RoleSettings:
+    """``role`` narrowed to one model: ``name=(low, high[, default])`` per setting;
+    ``wire``: ``{name: {"wire_format": ..., "wire_scale": ...}}`` where the model's
+    command set differs from the role's ``%.<digits>g`` in SI units."""
     base = ROLES[role]
+    wire = dict(wire or {})
     settings = []
     for s in base.settings:
         if s.name in ranges:
             low, high, *default = ranges.pop(s.name)
             s = s.narrowed(low=low, high=high, default=default[0] if default else s.default)
+        if s.name in wire:
+            s = s.narrowed(**wire.pop(s.name))
         settings.append(s)
-    if ranges:
-        raise KeyError(f"no setting {sorted(ranges)} for role {role!r}")
+    if ranges or wire:
+        raise KeyError(f"no setting {sorted(ranges) + sorted(wire)} for role {role!r}")
     return RoleSettings(role, tuple(settings), tuple(range(1, channels + 1)), bits)
 
 
@@ -280,11 +300,15 @@ MODELS: dict[str, RoleSettings] = {
     # direct output without offset
     "tektronix_awg70002b": _model("awg", 2, 10, sample_rate=(1.49e3, 25e9, 25e9),
                                   vpp=(0.25, 0.5), offset=(0.0, 0.0)),
-    # Santec TSL-570: 1480-1640 nm, -15..+13 dBm
+    # Santec TSL-570: 1480-1640 nm, -15..+13 dBm; power sent in mW
     "santec_tsl570": _model("laser", wavelength=(1480e-9, 1640e-9),
-                            power=(10 ** (-15 / 10) * 1e-3, 10 ** (13 / 10) * 1e-3)),
-    # Keysight N7776C: 1480-1620 nm (pymeasure WL_RANGE), up to about +13 dBm (20 mW)
-    "keysight_n7776c": _model("laser", wavelength=(1480e-9, 1620e-9), power=(1e-6, 0.020)),
+                            power=(10 ** (-15 / 10) * 1e-3, 10 ** (13 / 10) * 1e-3),
+                            wire={"power": dict(wire_scale=1e-3)}),
+    # Keysight N7776C: 1480-1620 nm (pymeasure WL_RANGE), up to about +13 dBm (20 mW);
+    # pymeasure sends "%fnm" and "%f mW"
+    "keysight_n7776c": _model("laser", wavelength=(1480e-9, 1620e-9), power=(1e-6, 0.020),
+                              wire={"wavelength": dict(wire_format="%f", wire_scale=1e-9),
+                                    "power": dict(wire_format="%f", wire_scale=1e-3)}),
     # generic documented SCPI sets (docs/readme/drivers.md)
     "generic_mbc": _model("bias", 4),
     "generic_edfa": _model("amplifier"),
@@ -294,8 +318,10 @@ MODELS: dict[str, RoleSettings] = {
                            range=(0.008, 2.0), offset=(-2.0, 2.0)),
     # Tektronix DPO70000SX: 8 bit, 100 GSa/s (200 on 2 ch), 1-500 mV/div x 10 div, +/-2.5 V,
     # record length from 500 points
+    # range sent as V/div (CH<n>:SCAle)
     "tektronix_dpo70000": _model("scope", 4, 8, sample_rate=(1e3, 200e9, 100e9),
-                                 points=(500, 1 << 30), range=(0.01, 5.0), offset=(-2.5, 2.5)),
+                                 points=(500, 1 << 30), range=(0.01, 5.0), offset=(-2.5, 2.5),
+                                 wire={"range": dict(wire_scale=10.0)}),
     # Keysight N7744C: 4 ports, 1250-1650 nm
     "keysight_n7744c": _model("powermeter", 4, wavelength=(1250e-9, 1650e-9)),
 }

@@ -17,22 +17,30 @@ import numpy as np
 
 from labctl.mvm.dsp import to_volts
 from labctl.mvm.schemes import scheme_for
-from labctl.role_settings import ROLES, settings_for
+from labctl.role_settings import settings_for
 
 
-def _wire(role: str, key: str, value: float) -> float:
-    """``value`` of setting ``key`` as it reaches an instrument: rounded to the
-    significant digits the role's declaration sends on the wire
-    (:meth:`labctl.role_settings.Setting.on_wire`); the in-process path stores
-    the same number so both paths leave the simulated instruments in identical states."""
-    return ROLES[role][key].on_wire(value)
+def _wire(bench, name: str, key: str, value: float) -> float:
+    """``value`` of setting ``key`` of instrument ``name`` as the instrument holds
+    it once sent: its model's declared wire format and unit
+    (:meth:`labctl.role_settings.Setting.on_wire`).  The in-process path stores
+    this number and the driver path sends it (re-sending it changes nothing), so
+    both leave the simulated instruments in identical states."""
+    inst = bench.instruments[name]
+    return settings_for(inst.role, inst.model)[key].on_wire(value)
 
 
 def configured(inst) -> dict[str, Any]:
     """Settings of bench instrument ``inst`` after connection: the power-on
     defaults of its role and model (:func:`labctl.role_settings.settings_for`)
-    with the bench ``settings`` applied."""
-    return {**settings_for(inst.role, inst.model).defaults(), **inst.settings}
+    with the bench ``settings`` applied as the drivers send them (numbers
+    through :meth:`~labctl.role_settings.Setting.on_wire`)."""
+    declared = settings_for(inst.role, inst.model)
+    values = declared.defaults()
+    for key, value in inst.settings.items():
+        kind = declared[key].kind if key in declared else None
+        values[key] = declared[key].on_wire(value) if kind == "float" else value
+    return values
 
 
 def _channels_used(bench) -> dict[str, set[int]]:
@@ -114,27 +122,28 @@ class TableIO:
 
     # -- lasers
     def set_laser_power(self, name: str, power: float) -> None:
-        self.states[name]["power"] = _wire("laser", "power", power)
+        self.states[name]["power"] = _wire(self.bench, name, "power", power)
 
     # -- amplifiers
     def set_amplifier_gain(self, name: str, gain_db: float) -> None:
         """Constant gain mode at ``gain_db`` (dB)."""
         st = self.states[name]
-        st["mode"], st["gain"], st["output"] = "gain", _wire("amplifier", "gain", gain_db), True
+        st["mode"], st["gain"], st["output"] = "gain", _wire(self.bench, name, "gain", gain_db), True
 
     # -- heaters
     def set_heater_currents(self, currents: dict[int, float]) -> None:
-        chans = self.states[self.bench.topology.centre.rings.heaters]["channels"]
+        heaters = self.bench.topology.centre.rings.heaters
+        chans = self.states[heaters]["channels"]
         for ch, i in currents.items():
-            chans[ch]["current"] = _wire("heaters", "current", i)
+            chans[ch]["current"] = _wire(self.bench, heaters, "current", i)
 
     # -- scopes
     def configure_scope(self, name: str, points: int, ranges: dict[int, tuple[float, float]]) -> None:
         st = self.states[name]
         st["points"] = int(points)
         for ch, (rng, off) in ranges.items():
-            st["channels"][ch]["range"] = _wire("scope", "range", rng)
-            st["channels"][ch]["offset"] = _wire("scope", "offset", off)
+            st["channels"][ch]["range"] = _wire(self.bench, name, "range", rng)
+            st["channels"][ch]["offset"] = _wire(self.bench, name, "offset", off)
 
     def set_averages(self, name: str, count: int) -> None:
         """Averaging acquisition of ``count`` records (1: normal)."""
@@ -226,18 +235,19 @@ class DriverIO:
             self.roles[name].run()
 
     def set_laser_power(self, name: str, power: float) -> None:
-        self.roles[name].set_power(_wire("laser", "power", power))
+        self.roles[name].set_power(_wire(self.bench, name, "power", power))
 
     def set_amplifier_gain(self, name: str, gain_db: float) -> None:
         amp = self.roles[name]
         amp.set_mode("gain")
-        amp.set_gain(_wire("amplifier", "gain", gain_db))
+        amp.set_gain(_wire(self.bench, name, "gain", gain_db))
         amp.set_output(True)
 
     def set_heater_currents(self, currents: dict[int, float]) -> None:
-        h = self.roles[self.bench.topology.centre.rings.heaters]
+        heaters = self.bench.topology.centre.rings.heaters
+        h = self.roles[heaters]
         for ch, i in currents.items():
-            h.set_current(ch, _wire("heaters", "current", i))
+            h.set_current(ch, _wire(self.bench, heaters, "current", i))
 
     def configure_scope(self, name: str, points: int, ranges) -> None:
         sc = self.roles[name]
@@ -245,7 +255,7 @@ class DriverIO:
         cfg = self._scope_cfg[name]
         cfg["points"] = int(points)
         for ch, (rng, off) in ranges.items():
-            rng, off = _wire("scope", "range", rng), _wire("scope", "offset", off)
+            rng, off = _wire(self.bench, name, "range", rng), _wire(self.bench, name, "offset", off)
             sc.set_range(ch, rng)
             sc.set_offset(ch, off)
             cfg["channels"][ch] = (rng, off)

@@ -16,7 +16,7 @@ from drivers.keysight_m8196a import M8196AAWG, KeysightM8196A
 from drivers.keysight_uxr import KeysightUXR, UXRScope
 from drivers.santec_tsl570 import SantecTSL570, TSL570Laser
 from labctl import instruments
-from labctl.role_settings import MODELS, ROLES, SettingError
+from labctl.role_settings import MODELS, SettingError
 
 
 def bare(adapter_cls, instrument):
@@ -61,13 +61,32 @@ def test_heater_current_is_a_bench_setting_over_sockets():
     assert {c["current"] for c in channels.values()} == {0.004}
 
 
-def test_a_value_reaches_the_instrument_as_on_wire_says():
-    bench = bench_of(edfa=("amplifier", "generic_edfa"), scope=("scope", "keysight_uxr"))
-    value = 0.123456789
+WIRE_CASES = [  # (role, model, key, channel, value): per-model formats and wire units included
+    ("amplifier", "generic_edfa", "gain", None, 12.3456789),
+    ("scope", "keysight_uxr", "offset", 2, 0.123456789),
+    ("scope", "tektronix_dpo70000", "range", 3, 0.123456789),       # sent as V/div
+    ("laser", "santec_tsl570", "power", None, 0.0123456789),         # sent in mW, %.6g
+    ("laser", "keysight_n7776c", "power", None, 0.0123456789),       # sent as "%f mW"
+    ("laser", "keysight_n7776c", "wavelength", None, 1550.123456789e-9),  # sent as "%fnm"
+    ("heaters", "generic_heaters", "current", 5, 0.0123456789),
+]
+
+
+@pytest.mark.parametrize("role, model, key, channel, value", WIRE_CASES,
+                         ids=[f"{c[1]}-{c[2]}" for c in WIRE_CASES])
+def test_a_value_reaches_the_instrument_as_on_wire_says(role, model, key, channel, value):
+    """What the in-process path stores (``on_wire``) is what the simulated instrument
+    holds after the driver sent the value, and sending that number again changes nothing."""
+    setting = MODELS[model][key]
+    bench = bench_of(dut=(role, model))
     with serving(bench) as servers:
-        with instruments.connect(bench, "edfa") as edfa, instruments.connect(bench, "scope") as scope:
-            edfa.set_gain(10 * value)
-            scope.set_offset(2, value)
-        assert servers.instruments["edfa"].state["gain"] == ROLES["amplifier"]["gain"].on_wire(10 * value)
-        assert servers.instruments["scope"].state["channels"][2]["offset"] == \
-            ROLES["scope"]["offset"].on_wire(value) != value
+        with instruments.connect(bench, "dut") as dut:
+            state = servers.instruments["dut"].state
+            args = (channel,) if channel is not None else ()
+            getattr(dut, setting.method)(*args, value)
+            dut.identity()            # a query: the instrument has executed the setting before it
+            held = (state["channels"][channel] if channel is not None else state)[key]
+            assert held == setting.on_wire(value) != value
+            getattr(dut, setting.method)(*args, held)
+            dut.identity()
+            assert (state["channels"][channel] if channel is not None else state)[key] == held

@@ -97,6 +97,8 @@ def test_in_process_initial_state_equals_the_socket_path(which):
     with sim_servers.start(bench) as servers:
         roles = connect_all(bench)                 # the drivers apply the bench settings
         try:
+            for role in roles.values():            # a query each: every setting has been executed
+                role.identity()
             over_sockets = _declared_view(
                 bench, {n: i.state for n, i in servers.instruments.items()})
         finally:

@@ -20,7 +20,7 @@ import numpy as np
 from labctl.energy import BOUNDARIES, COMPONENTS
 from labctl.engine import Param, Step, Stream
 from sequences import sequence
-from sequences.precision_sweep import SCHEMES, _bench_for, _rows
+from sequences.precision_sweep import SCHEME_CODES, SCHEMES, _bench_for, _rows
 
 
 def boundary_streams() -> list[Stream]:
@@ -61,12 +61,12 @@ def boundary_lines(reports: dict) -> list[str]:
     "energy",
     help="Energy breakdown and mW/TOPS at three boundaries, with the ENOB measured there",
     params=[
-        Param("schemes", list[str], ["wdm", "time"], help="computing schemes", choices=SCHEMES),
+        Param("schemes", list[str], list(SCHEMES), help="computing schemes", choices=SCHEMES),
         Param("size", int, 16, help="n of the n x n check product"),
         Param("columns", int, 64, help="columns of X"),
     ],
     streams=[
-        Stream("scheme", "1", np.int64, help="0 wdm, 1 time"),
+        Stream("scheme", "1", np.int64, help=SCHEME_CODES),
         Stream("power_w", "W", shape=(len(COMPONENTS),), help="electrical power per component "
                "(bench boundary): " + ", ".join(COMPONENTS)),
         Stream("breakdown_mw_per_tops", "mW/TOPS", shape=(len(COMPONENTS),)),

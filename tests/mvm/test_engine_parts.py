@@ -110,8 +110,8 @@ def test_the_simulated_table_knows_every_scheme():
 
 #: "time" in its everyday meaning (a timestamp key, a plot axis), not the scheme
 OTHER_MEANING = {"labctl/engine.py", "labctl/runfile.py", "gui/live_view.py"}
-#: not yet converted (the energy sequence's owner switches it to precision_sweep.SCHEMES)
-PENDING = {"sequences/energy.py"}
+#: not yet converted
+PENDING: set[str] = set()
 
 
 def test_scheme_names_are_written_only_where_the_bench_file_is_parsed():

@@ -60,6 +60,7 @@ lockstep share one realisation of the upstream noises).
 from __future__ import annotations
 
 import hashlib
+import pickle
 from dataclasses import dataclass, fields, replace
 from typing import Any, Mapping, Sequence
 
@@ -68,7 +69,7 @@ import scipy.fft as sfft
 
 from sim_backends import receiver_kernels as kernels
 from sim_backends import schemes
-from sim_backends.physics import filters, quantiser, units
+from sim_backends.physics import filters, normals, quantiser, units
 from sim_backends.physics.adc import ADC
 from sim_backends.physics.awgr import AWGR
 from sim_backends.physics.dac import DAC
@@ -257,48 +258,79 @@ class OpticalTable:
     def drives(self, awg: str, ch: int, period: float, n: int, frames: Frames, acqs,
                avg=(1, None)) -> np.ndarray:
         """AWG channel output on the simulation grid (V at the AWG output),
-        [frames, n]: DAC levels (+ENOB noise) -> ZOH x analogue bandwidth,
-        resampled onto the n-point grid of one period by zero-padding the
-        spectrum (exact for a periodic band-limited signal). A stopped AWG or a
-        channel with output off gives 0 V. ``avg`` = (N, draw): scope averaging
-        of N records; draw None is the Gaussian-equivalent shortcut (noise
-        std / sqrt(N)), an integer one of N exact draws."""
-        out = np.zeros((len(frames), n))
-        rows, levels, dacs = [], [], []
+        [frames, n]: :meth:`drives_of` of one channel."""
+        return self.drives_of(awg, [ch], period, n, frames, acqs, avg)[:, 0]
+
+    def drives_of(self, awg: str, chans: Sequence[int], period: float, n: int, frames: Frames,
+                  acqs, avg=(1, None), extra=None) -> np.ndarray:
+        """AWG channel outputs on the simulation grid (V at the AWG output),
+        [frames, channels, n]: DAC levels (+ENOB noise) -> ZOH x analogue
+        bandwidth, resampled onto the n-point grid of one period by
+        zero-padding the spectrum (exact for a periodic band-limited signal).
+        A stopped AWG or a channel with output off gives 0 V. ``avg`` = (N,
+        draw): scope averaging of N records; draw None is the
+        Gaussian-equivalent shortcut (noise std / sqrt(N)), an integer one of N
+        exact draws. ``extra`` = (key, H): a further linear transfer H on the
+        n-point rfft grid (e.g. a fibre's pure delay, which commutes with the
+        memoryless modulator), applied in the same spectrum.
+
+        ENOB noise: white, std sigma_enob per AWG sample, one stream
+        ("dac", awg, channel, acquisition) per channel and frame
+        (:mod:`sim_backends.physics.normals`)."""
+        out = np.zeros((len(frames), len(chans), n))
+        items = []                      # (frame, channel index, dac, levels)
+        noisy = []                      # item indices that get ENOB noise
         for f, states in enumerate(frames):
             st = _state(states[awg])
-            c = _chan(st, ch)
-            codes = np.asarray(c.get("codes", ()))
-            if not st.get("running", True) or not c.get("output", True) or codes.size == 0:
-                continue
-            dac = self._dac(awg, st, c)
-            v = dac.levels(codes)
-            if self.noise.dac and dac.noise_sigma() > 0:
-                z = self._rng(avg, "dac", awg, ch, acqs[f]).standard_normal(v.shape)
-                v = v + z * (dac.noise_sigma() * _avg_scale(avg))
-            reps = period * dac.sample_rate / v.size  # a shorter waveform repeats within the period
-            if abs(reps - round(reps)) > 1e-6 * reps or round(reps) < 1:
-                raise RuntimeError(f"{awg} ch{ch}: waveform period {v.size / dac.sample_rate:.4g} s "
-                                   f"does not divide the bench period {period:.4g} s")
-            rows.append(f)
-            levels.append(np.tile(v, int(round(reps))))
-            dacs.append(dac)
-        for dac in dict.fromkeys(dacs):  # one FFT per group of frames with the same DAC set-up
-            idx = [i for i, d in enumerate(dacs) if d == dac]
-            if len({levels[i].size for i in idx}) != 1:
-                raise RuntimeError(f"{awg} ch{ch}: frames of one batch must have equal lengths")
-            v = np.stack([levels[i] for i in idx])
-            m = v.shape[-1]
-            spec = sfft.rfft(v, axis=-1) * self._drive_response(dac, m)
-            full = np.zeros((len(idx), n // 2 + 1), complex)
-            k = min(full.shape[-1], spec.shape[-1])
-            full[:, :k] = spec[:, :k]
-            out[[rows[i] for i in idx]] = sfft.irfft(full, n=n, axis=-1) * (n / m)
+            for j, ch in enumerate(chans):
+                c = _chan(st, ch)
+                codes = np.asarray(c.get("codes", ()))
+                if not st.get("running", True) or not c.get("output", True) or codes.size == 0:
+                    continue
+                dac = self._dac(awg, st, c)
+                v = dac.levels(codes)
+                reps = period * dac.sample_rate / v.size  # a shorter waveform repeats
+                if abs(reps - round(reps)) > 1e-6 * reps or round(reps) < 1:
+                    raise RuntimeError(f"{awg} ch{ch}: waveform period {v.size / dac.sample_rate:.4g} s "
+                                       f"does not divide the bench period {period:.4g} s")
+                if self.noise.dac and dac.noise_sigma() > 0:
+                    noisy.append(len(items))
+                items.append([f, j, dac, v, int(round(reps)), ch])
+        for size in {items[i][3].size for i in noisy}:
+            idx = [i for i in noisy if items[i][3].size == size]
+            z = normals.standard_normal(
+                [self._seq(avg, "dac", awg, items[i][5], acqs[items[i][0]]) for i in idx], size,
+                np.float64)
+            for i, zi in zip(idx, z):
+                items[i][3] = items[i][3] + zi * (items[i][2].noise_sigma() * _avg_scale(avg))
+        groups: dict = {}
+        for it in items:  # one FFT per group of rows with the same DAC set-up and length
+            groups.setdefault((it[2], it[3].size * it[4]), []).append(it)
+        for (dac, m), its in groups.items():
+            v = np.stack([np.tile(it[3], it[4]) if it[4] > 1 else it[3] for it in its])
+            if m == n and extra is not None:
+                h = self._memo(("drive_h", dac, m, extra[0]),
+                               lambda: self._drive_response(dac, m) * extra[1])
+                spec = sfft.rfft(v, axis=-1)
+                spec *= h
+            else:
+                spec = sfft.rfft(v, axis=-1) * self._drive_response(dac, m)
+                if m != n:
+                    full = np.zeros((len(its), n // 2 + 1), complex)
+                    k = min(full.shape[-1], spec.shape[-1])
+                    full[:, :k] = spec[:, :k] * (n / m)
+                    spec = full
+                if extra is not None:
+                    spec *= extra[1]
+            rows = sfft.irfft(spec, n=n, axis=-1)
+            for it, row in zip(its, rows):
+                out[it[0], it[1]] = row
         return out
 
-    def _rng(self, avg, *key) -> np.random.Generator:
-        """Noise stream ``key``; the exact average's draw i gets its own stream."""
-        return self.streams.rng(*key) if avg[1] is None else self.streams.rng(*key, "avg", avg[1])
+    def _seq(self, avg, *key) -> np.random.SeedSequence:
+        """SeedSequence of noise stream ``key`` (the exact average's draw i: its own)."""
+        return (self.streams.seed_sequence(*key) if avg[1] is None
+                else self.streams.seed_sequence(*key, "avg", avg[1]))
 
     def _mzm(self, mode: str, bias_v: float, offset_v: float, lock_err: float) -> MZM:
         d = self.topology.devices.mzm
@@ -354,21 +386,33 @@ class OpticalTable:
     def port_waveforms(self, edge, i: int, period: float, n: int, frames: Frames, acqs,
                        avg=(1, None)) -> tuple[np.ndarray, float]:
         """Compensated fibre (``dcm_ratio`` = 1): the fibre is a pure loss and
-        delay, applied once to the port's power transmission. Returns
-        (t [frames, n]: modulator power transmission delayed to the centre
-        input, loss: the span + DCM power loss), so that the power of comb
-        line k at the centre input is P_k * loss * t (W)."""
+        delay. Returns (t [frames, n]: modulator power transmission delayed to
+        the centre input, loss: the span + DCM power loss), so that the power
+        of comb line k at the centre input is P_k * loss * t (W);
+        :meth:`ports_waveforms` of one port."""
+        t, loss = self.ports_waveforms(edge, [i], period, n, frames, acqs, avg)
+        return t[:, 0], loss
+
+    def ports_waveforms(self, edge, ports: Sequence[int], period: float, n: int, frames: Frames,
+                        acqs, avg=(1, None)) -> tuple[np.ndarray, float]:
+        """:meth:`port_waveforms` of several port indices at once: (t [frames,
+        ports, n], loss). The fibre's group delay tau is applied to the drive
+        (its spectrum times exp(-j 2 pi f tau), with the DAC response): the
+        modulator is memoryless, so MZM(v(t - tau)) is the delayed power
+        transmission, sampled exactly on the grid."""
         fs = n / period
-        v = self.drives(edge.awg, edge.awg_channels[i], period, n, frames, acqs, avg)
-        g = self.topology.devices.mzm.driver_gain
-        t = np.stack([self.edge_mzm(edge, i, st).power_transfer(g * v[f])
-                      for f, st in enumerate(frames)])
         def make():
             f = sfft.rfftfreq(n, 1 / fs)
             h = self._fibre_transfer(edge, f, np.atleast_1d(1550e-9))[0]
             return h / abs(h[0]), abs(h[0]) ** 2
         h, loss = self._memo(("fibre_delay", edge.name, n, period), make)
-        return sfft.irfft(sfft.rfft(t, axis=-1) * h, n=n, axis=-1), loss
+        chans = [edge.awg_channels[i] for i in ports]
+        v = self.drives_of(edge.awg, chans, period, n, frames, acqs, avg,
+                           extra=(("fibre_delay", edge.name, period), h))
+        g = self.topology.devices.mzm.driver_gain
+        mzms = [self.edge_mzm(edge, i, st) for st in frames for i in ports]
+        t = _mzm_power_rows(v.reshape(-1, n), g, mzms)
+        return t.reshape(len(frames), len(ports), n), loss
 
     def port_fields_power(self, edge, i: int, wavelengths, line_power, period: float, n: int,
                           frames: Frames, acqs, avg=(1, None)) -> np.ndarray:
@@ -496,7 +540,10 @@ class OpticalTable:
         for name in sorted(self.instruments):
             st = _state(self.instruments[name])
             h.update(name.encode())
-            _hash_into(h, st)
+            try:  # one C pass; equal bytes mean equal states (a miss only recomputes)
+                h.update(pickle.dumps(st, protocol=5))
+            except Exception:  # noqa: BLE001 - anything unpicklable: the slow walk
+                _hash_into(h, st)
         return h.hexdigest()
 
     def _detected_cached(self, acq: int, avg=(1, None)) -> dict:
@@ -625,11 +672,17 @@ class OpticalTable:
         b_o = det["optical_bandwidth"]
         on = self.noise
         length = sfft.next_fast_len(points, real=True)
-        z_pd = np.stack([np.stack([self._rng(avg, "pd", q, acq).standard_normal(length, dtype=np.float32)
-                                   for q in rows]) for acq in acqs])
+        # noise streams (sim_backends.physics.normals): one per scope and
+        # acquisition for the photodiode rows and one for the ADC rows (every
+        # output of the scope draws, enabled or not), one per laser for RIN
+        mine = [q for q, (scope, _) in enumerate(det["outputs"]) if scope == scope_name]
+        sel = [mine.index(q) for q in rows]
+        z_pd = normals.standard_normal([self._seq(avg, "pd", scope_name, acq) for acq in acqs],
+                                       len(mine) * length).reshape(frames, len(mine), length)[:, sel]
         if on.rin:
-            z_rin = np.stack([np.stack([self._rng(avg, "rin", name, acq).standard_normal(
-                length, dtype=np.float32) for name in lasers]) for acq in acqs])
+            z_rin = normals.standard_normal(
+                [self._seq(avg, "rin", name, acq) for acq in acqs for name in lasers],
+                length).reshape(frames, len(lasers), length)
         else:
             z_rin = np.zeros((frames, len(lasers), 1), np.float32)
         rin = units.db_to_lin(self.topology.devices.laser.rin_db_per_hz)
@@ -645,18 +698,18 @@ class OpticalTable:
             * filters.gaussian(sfft.rfftfreq(length, 1 / fs), bw)).astype(np.complex64))
         shaped = sfft.irfft(sfft.rfft(white, axis=-1) * h, n=length, axis=-1)
         sigma = np.zeros(len(rows))
-        z_adc = np.zeros((frames, len(rows), points), np.float32)
         for i, q in enumerate(rows):
-            ch = det["outputs"][q][1]
-            cst = _chan(st, ch)
+            cst = _chan(st, det["outputs"][q][1])
             adc = ADC(bits=bits, sample_rate=fs, bandwidth=bw, enob=adev.enob.get(model, adev.default_enob),
                       range=float(cst.get("range", 0.5)), offset=float(cst.get("offset", 0.0)),
                       noise=self.noise.adc)
-            if self.noise.adc and adc.noise_sigma() > 0:
+            if self.noise.adc:
                 sigma[i] = adc.noise_sigma() * _avg_scale(avg)
-                for f, acq in enumerate(acqs):
-                    z_adc[f, i] = self._rng(avg, "adc", scope_name, ch, acq).standard_normal(
-                        points, dtype=np.float32)
+        if sigma.any():
+            z_adc = normals.standard_normal([self._seq(avg, "adc", scope_name, acq) for acq in acqs],
+                                            len(mine) * points).reshape(frames, len(mine), points)[:, sel]
+        else:
+            z_adc = np.zeros((frames, len(rows), points), np.float32)
         ase_mean = 2 * r * s_ase * b_o if on.ase else np.zeros_like(s_ase)
         volts = kernels.tia_and_adc(current, ase_mean, shaped, _avg_scale(avg),
                                     pdp.saturation_current_a, pdp.transimpedance_ohm, sigma, z_adc)
@@ -716,6 +769,20 @@ class OpticalTable:
             p_in = self.scheme.cw_input(self, edge, i) * t * loss
             total += p_in * self._edfa_gain(edge, p_in)
         return float(total)
+
+
+def _mzm_power_rows(v: np.ndarray, gain: float, mzms: Sequence[MZM]) -> np.ndarray:
+    """MZM.power_transfer of rows v [R, n] (V at the AWG; row r through
+    ``mzms[r]`` after the driver ``gain``): il (eps^2 + (1 - eps^2) cos^2(phi/2))
+    with phi = pi (g v + v_bias) / V_pi, i.e. il (eps^2 + (1 - eps^2)(1 + cos phi)/2).
+    cos in float32 (SIMD; 1e-7 of the transmission), the rest in float64."""
+    vpi = np.array([m.v_pi for m in mzms])
+    phi = (v * (np.pi * gain / vpi)[:, None] + (np.pi * np.array([m.v_bias for m in mzms])
+                                                 / vpi)[:, None]).astype(np.float32)
+    c = np.cos(phi).astype(np.float64)
+    il = np.array([m.il for m in mzms])[:, None]
+    e2 = np.array([m.epsilon for m in mzms])[:, None] ** 2
+    return il * (e2 + (1 - e2) * 0.5 * (1 + c))
 
 
 def _positions(n: int, period: float, fs: float, points: int, upsample: int):

@@ -4,7 +4,7 @@ micro-ring weight bank, cyclic AWGR, one photodiode per AWGR output.
 Per edge node e, port p, comb line k (fibre compensated, ``dcm_ratio`` = 1)::
 
     P_k        = P_laser eta_comb G_b flat_k / n_ports_e      (G_b: edge booster; 1:n split, W)
-    t_p(t)     = MZM power transmission, delayed by the fibre (OpticalTable.port_waveforms)
+    t_p(t)     = MZM power transmission, delayed by the fibre (OpticalTable.ports_waveforms)
     P_pk(t)    = G_e L_e P_k t_p(t)                           (at the centre, after the EDFA)
     P_q(t)     = sum_pk T_awgr[p, q, k] T_ring[p, k] P_pk(t)   (AWGR output q)
 
@@ -78,17 +78,17 @@ def _edge(table, edge, frames, period, n, acqs, avg, rings, ase_beat, ase_psd, t
             _dispersed_port(table, edge, i, port, frames, period, n, acqs, avg, rings, contrib,
                             ase_beat, ase_psd, taps)
         return contrib
-    waves = [table.port_waveforms(edge, i, period, n, frames, acqs, avg) for i in range(len(edge.ports))]
+    waves, loss = table.ports_waveforms(edge, range(len(edge.ports)), period, n, frames, acqs, avg)
     for f, st in enumerate(frames):
         lam = _lam(table, edge, st)
         lines = line_powers(table, edge, st)
-        t = np.stack([w[0][f] for w in waves])                              # [ports, n]
+        t = waves[f]                                                         # [ports, n]
+        means = t.mean(axis=1)
         a = np.zeros((nq, len(edge.ports)))
         b = np.zeros((nq, len(edge.ports)))
         for i, port in enumerate(edge.ports):
-            loss = waves[i][1]
             w = table.awgr_matrix(lam)[port] * rings[f][port][None, :]       # [q, k]
-            p_in = float(lines.sum() * loss * t[i].mean())
+            p_in = float(lines.sum() * loss * means[i])
             gain = table._edfa_gain(edge, p_in, st)
             taps[f][edge.name] = taps[f].get(edge.name, 0.0) + p_in * gain
             scale = lines * loss * gain                                      # [k] W per unit t

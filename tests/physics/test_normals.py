@@ -1,0 +1,57 @@
+"""The compiled normal sampler (sim_backends.physics.normals) against the
+closed-form N(0, 1): moments, tail probabilities beyond the ziggurat's base
+strip, the Kolmogorov-Smirnov distance, and the stream properties the optical
+table relies on (same seed same numbers, prefix-stable, independent seeds)."""
+import numpy as np
+import pytest
+from scipy import stats
+
+from sim_backends.physics import normals
+
+N_STREAMS, N_EACH = 40, 50_000          # 2e6 draws
+
+
+@pytest.fixture(scope="module")
+def draws():
+    seqs = [np.random.SeedSequence(123, spawn_key=(i,)) for i in range(N_STREAMS)]
+    return normals.standard_normal(seqs, N_EACH, np.float64)
+
+
+def test_moments_match_the_standard_normal(draws):
+    z = draws.ravel()
+    n = z.size
+    # sampling errors of mean, variance, skewness and excess kurtosis: 1/sqrt(n), sqrt(2/n), ...
+    assert abs(z.mean()) < 5 / np.sqrt(n)
+    assert abs(z.var() - 1) < 5 * np.sqrt(2 / n)
+    assert abs(stats.skew(z)) < 5 * np.sqrt(6 / n)
+    assert abs(stats.kurtosis(z)) < 5 * np.sqrt(24 / n)
+
+
+@pytest.mark.parametrize("a", [1.0, 2.0, 3.0, normals._R, 4.0])
+def test_tail_probabilities_within_binomial_bounds(draws, a):
+    """P(|z| > a) = 2 Q(a): counts within 5 binomial standard deviations (the
+    tail beyond r = 3.654 comes from the exact tail sampler)."""
+    z = draws.ravel()
+    p = 2 * stats.norm.sf(a)
+    count = int(np.count_nonzero(np.abs(z) > a))
+    assert abs(count - z.size * p) < 5 * np.sqrt(z.size * p * (1 - p)) + 1
+
+
+def test_kolmogorov_smirnov_distance(draws):
+    """sup |F_n - Phi| below the 1e-3 critical value sqrt(-ln(1e-3 / 2) / (2 n))."""
+    z = draws.ravel()
+    d = stats.kstest(z, "norm").statistic
+    assert d < np.sqrt(-np.log(1e-3 / 2) / (2 * z.size))
+
+
+def test_streams_are_deterministic_prefix_stable_and_independent():
+    a = np.random.SeedSequence(5, spawn_key=(1, 2))
+    b = np.random.SeedSequence(5, spawn_key=(1, 3))
+    x = normals.standard_normal([a, a, b], 4000)
+    assert x.dtype == np.float32
+    assert x[0].tobytes() == x[1].tobytes()
+    assert normals.standard_normal([a], 1000)[0].tobytes() == x[0, :1000].tobytes()
+    r = np.corrcoef(x[0], x[2])[0, 1]
+    assert abs(r) < 5 / np.sqrt(4000)
+    # successive values of one stream are uncorrelated too
+    assert abs(np.corrcoef(x[0, :-1], x[0, 1:])[0, 1]) < 5 / np.sqrt(4000)

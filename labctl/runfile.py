@@ -19,7 +19,9 @@ Layout (the contract of docs/DESIGN.md; every dataset has a ``units`` attribute,
     /entry/images/optical      uint8 [N, H, W]; /entry/images/digital likewise
     /entry/live                status (S16: running|paused|completed|aborted|failed),
                                steps_done, total (-1 = unknown), last_step, updated
-                               (unix time, s): small datasets updated in place
+                               (unix time, s): small datasets updated in place;
+                               writer (JSON: pid, host, boot_id, start_ticks of the
+                               writing process, written once)
 
 SWMR: the file is created with ``libver="latest"``; every group, dataset and
 attribute is created before ``swmr_mode`` is switched on, because changing an
@@ -28,8 +30,14 @@ Live state therefore goes to /entry/live; the /entry attributes status,
 end_time and error are set once, after the SWMR session is closed, by
 reopening the file normally.  Each step is appended and flushed, so a run
 killed with SIGKILL leaves a file holding every completed step; it still
-carries status 'running' and HDF5's "open for write" flag, so open it with
-:func:`open_run` (falls back to SWMR read mode, which ignores that flag).
+carries status 'running' and HDF5's "open for write" flag, which ordinary
+readers refuse.  :func:`open_run` (and so :func:`read_summary`, ``labctl show``
+and the GUI) recovers such a file once its writer is known to be gone
+(:mod:`labctl.recover`: flags cleared, status 'failed', error 'killed: ...');
+while the writer runs, or when it cannot be checked (another host), it reads
+in SWMR mode, which ignores that flag.  A run that ends without its stop
+document (a second Ctrl-C, an error outside the plan) is closed by
+:meth:`RunWriter.close` with status 'failed' and error 'interrupted: ...'.
 
 Files are written by h5py 3.16 with the bundled HDF5 2.0 and ``libver="latest"``;
 readers need HDF5 >= 1.10 (SWMR, version-3 superblock).
@@ -41,6 +49,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -50,6 +59,8 @@ import numpy as np
 
 import labctl
 from labctl.jsonable import to_json
+from labctl.recover import RecoveryRefused, read_writer, writer_record, writer_state
+from labctl.recover import recover as recover_file
 
 _TEXT = h5py.string_dtype("utf-8")
 _NAME_LEN = 64
@@ -63,6 +74,7 @@ class RunWriter:
         self.file: h5py.File | None = None
         self.t0 = 0.0
         self.streams: dict[str, dict] = {}
+        self.steps = 0
 
     def __call__(self, doc: dict) -> None:
         getattr(self, f"_on_{doc['kind']}")(doc)
@@ -70,10 +82,23 @@ class RunWriter:
     def close(self) -> None:
         """Close the file if a run ended without its stop document (the engine calls this
         on every exit; after a stop document it does nothing).  Every appended step is
-        already flushed; the /entry status attribute then stays 'running'."""
-        if self.file is not None:
-            self.file.close()
-            self.file = None
+        already flushed; the file is then marked /entry status 'failed', error
+        'interrupted: ...' and live status 'failed' (best effort: an error doing so is
+        not raised over the one that ended the run)."""
+        if self.file is None:
+            return
+        self.file.close()
+        self.file = None
+        try:
+            with h5py.File(self.path, "r+", libver="latest", locking=False) as f:
+                f["entry/live/status"][()] = np.bytes_("failed")
+                f["entry"].attrs.update({
+                    "status": "failed", "end_time": _now_iso(),
+                    "error": "interrupted: the run ended without its stop document (a second "
+                             "Ctrl-C, or an error outside the plan); "
+                             f"{self.steps} completed steps kept"})
+        except (OSError, KeyError):
+            pass
 
     # -- start: build the whole layout, then switch SWMR on
     def _on_start(self, doc: dict) -> None:
@@ -120,6 +145,7 @@ class RunWriter:
         _scalar(live, "total", -1 if doc["total"] is None else doc["total"], "<i8", "1")
         _scalar(live, "last_step", np.bytes_(""), f"S{_NAME_LEN}", "")
         _scalar(live, "updated", time.time(), "<f8", "s")
+        _scalar(live, "writer", json.dumps(writer_record()), _TEXT, "")
         f.swmr_mode = True
         f.flush()
 
@@ -154,6 +180,7 @@ class RunWriter:
         live["last_step"][()] = np.bytes_(doc["name"][:_NAME_LEN].encode())
         live["updated"][()] = time.time()
         self.file.flush()
+        self.steps = n + 1
 
     def _on_pause(self, doc: dict) -> None:
         self._live_status("paused")
@@ -179,6 +206,10 @@ class RunWriter:
 
 
 # --------------------------------------------------------------- writing helpers
+def _now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
 def _create(group: h5py.Group, name: str, dtype, shape: tuple, unit: str,
             help: str) -> h5py.Dataset:
     shape = tuple(shape)
@@ -319,12 +350,42 @@ def package_versions() -> dict[str, str]:
 
 
 # --------------------------------------------------------------- reading
-def open_run(path: str | Path) -> h5py.File:
+def open_run(path: str | Path, recover: bool = True) -> h5py.File:
     """Open a run file read-only, whether finished, still being written or killed.
 
-    A file being written (or whose writer was killed) carries HDF5's
-    "open for write" flag; SWMR read mode is the documented way to read it.
+    A file being written (or whose writer was killed) carries HDF5's "open for
+    write" flag; SWMR read mode is the documented way to read it while its writer
+    runs.  ``recover``: a file whose writer is known to be gone (killed, or closed
+    without its final status) is first recovered in place
+    (:func:`labctl.recover.recover`), so it opens, here and in any other reader,
+    as an ordinary file with status 'failed'; a file that cannot be recovered
+    (read-only, writer unknown) is opened as before.
     """
+    return _open(path, recover)[0]
+
+
+def _open(path: str | Path, recovering: bool) -> tuple[h5py.File, str]:
+    """(open file, recovery report text or "") for :func:`open_run`."""
+    f = _open_plain_or_swmr(path)
+    if not recovering:
+        return f, ""
+    try:
+        entry = f.get("entry")
+        unfinished = f.swmr_mode or (entry is not None and entry.attrs.get("status") == "running")
+        if not unfinished or writer_state(read_writer(f)) != "dead":
+            return f, ""
+    except Exception:
+        f.close()
+        raise
+    f.close()
+    try:
+        report = recover_file(path).text()
+    except (RecoveryRefused, OSError, ValueError, KeyError):
+        report = ""
+    return _open_plain_or_swmr(path), report
+
+
+def _open_plain_or_swmr(path: str | Path) -> h5py.File:
     try:
         return h5py.File(path, "r", locking=False)
     except OSError as exc:
@@ -349,11 +410,17 @@ class RunSummary:
     metrics: dict[str, tuple[np.ndarray, str]] = field(default_factory=dict)
     data: dict[str, tuple[np.ndarray, str]] = field(default_factory=dict)
     images: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    #: what :func:`open_run` did to recover the file ("" if nothing)
+    recovered: str = ""
+    #: the writer process of a file still 'running': alive | dead | unknown ("" otherwise)
+    writer: str = ""
 
 
-def read_summary(path: str | Path) -> RunSummary:
-    """Read the contract parts of a run file (see module docstring)."""
-    with open_run(path) as f:
+def read_summary(path: str | Path, recover: bool = True) -> RunSummary:
+    """Read the contract parts of a run file (see module docstring); ``recover``:
+    as for :func:`open_run`."""
+    f, recovered = _open(path, recover)
+    with f:
         entry = f["entry"]
         prov = {k: _value(d) for k, d in entry["provenance"].items()}
         live = entry["live"]
@@ -368,6 +435,8 @@ def read_summary(path: str | Path) -> RunSummary:
             metrics={k: (d[()], str(d.attrs["units"])) for k, d in _datasets(entry["metrics"])},
             data={k: (d[()], str(d.attrs["units"])) for k, d in _datasets(entry["data"])},
             images={k: d.shape for k, d in _datasets(entry["images"])},
+            recovered=recovered,
+            writer=(writer_state(read_writer(f)) if entry.attrs["status"] == "running" else ""),
         )
 
 

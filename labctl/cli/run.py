@@ -4,6 +4,7 @@
     labctl run SEQUENCE [--bench FILE] [--out FILE] [--seed N] [--set name=value ...]
                         [--workers N | --scheduler ADDRESS]
     labctl show FILE                                   # status, parameters, metrics of a run file
+                                                       # (recovers a file left by a killed run)
 
 ``run`` uses the embedded simulated bench unless ``--bench`` is given and
 writes ``runs/<YYYYmmdd-HHMMSS>_<sequence>.h5`` unless ``--out`` is given; it
@@ -105,8 +106,12 @@ def cmd_show(args) -> int:
         reason = exc.args[0] if exc.args else type(exc).__name__
         raise UsageError(f"cannot read run file {args.file}: {reason}") from None
     status = s.status
-    if status == "running":
-        status = f"running (live: {s.live_status}; a writer still running, or one that was killed)"
+    if status == "running":   # not recovered: its writer runs, or cannot be checked from here
+        writer = {"alive": "its writer is still running",
+                  "dead": "its writer is gone but the file could not be recovered (read-only?)"
+                  }.get(s.writer, "its writer cannot be checked from here (another host or "
+                                  "no record): `labctl recover --force` if it is gone")
+        status = f"running (live: {s.live_status}; {writer})"
     print(f"file:      {s.path}")
     print(f"sequence:  {s.sequence}")
     print(f"status:    {status}")
@@ -115,6 +120,8 @@ def cmd_show(args) -> int:
     print(f"ended:     {s.end_time or '-'}")
     if s.error:
         print(f"error:     {s.error}")
+    if s.recovered:
+        print(f"recovered: {s.recovered}")
     print(f"git:       {s.provenance.get('git_commit', '?')}"
           f"{' (dirty)' if s.provenance.get('git_dirty') else ''}")
     if s.provenance.get("calibration_file"):

@@ -4,6 +4,8 @@ Sequences, the GUI and the matrix-product backend talk to these interfaces
 only; ``drivers/<model>.py`` implements them for one instrument model each, so
 any AWG model can replace any other.  SI units throughout (V, A, W, m, s, Hz,
 Sa/s); dB only for amplifier gain.  Channels are 1-based, as on the front panels.
+The settings of each role (name, unit, range, power-on default, the method that
+applies it) and each model's narrower ranges are declared in :mod:`labctl.role_settings`.
 
 Errors raised by every role call: :class:`InstrumentError` and its subclasses
 (:class:`SafetyLimitError` when a request exceeds the bench's safety limits;

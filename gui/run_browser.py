@@ -142,6 +142,8 @@ class RunBrowser(QWidget):
         status = s.status if s.status == s.live_status or s.status != "running" else \
             f"{s.status} (live: {s.live_status})"
         error = f"<br><span style='color:#d62728'>error: {s.error}</span>" if s.error else ""
+        if s.recovered:   # read_summary recovered a file left by a killed writer
+            error += f"<br><i>{s.recovered}</i>"
         self.header.setText(f"<b>{s.path.name}</b>: sequence <b>{s.sequence}</b>, status <b>{status}</b>, "
                             f"{s.steps} steps, {s.start_time} → {s.end_time or '…'}{error}")
         self._fill_provenance(s)

@@ -22,8 +22,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
+from math import gcd
 
 import numpy as np
+from numba import njit
 from scipy import signal
 
 
@@ -43,19 +45,77 @@ def resample(volts: np.ndarray, fs_in: float, fs_out: float) -> np.ndarray:
     return _polyphase(np.asarray(volts, float), ratio.numerator, ratio.denominator)
 
 
-def _polyphase(volts: np.ndarray, up: int, down: int) -> np.ndarray:
-    """resample_poly along the last axis with :func:`_polyphase_filter`; a 1:1
-    ratio (e.g. 32 GBd x 4 Sa/symbol from a 128 GSa/s scope) is the identity."""
+def _polyphase(volts: np.ndarray, up: int, down: int, first: int = 0,
+               count: int | None = None) -> np.ndarray:
+    """scipy.signal.resample_poly(volts, up, down, axis=-1) with
+    :func:`_polyphase_filter` (zero padding), outputs ``first`` to ``first +
+    count`` only (default: all ceil(n up / down)); a 1:1 ratio (e.g. 32 GBd x
+    4 Sa/symbol from a 128 GSa/s scope) is the identity. Output k is
+
+        y[k] = sum_i x[i] up h[k down + L - i up]     (h: 2 L + 1 taps, centred)
+
+    computed by :func:`_polyphase_rows` (compiled) from the filter's ``up``
+    polyphase branches, so only the outputs asked for cost anything."""
+    x = np.asarray(volts, float)
+    n_in = x.shape[-1]
+    n_out = -(-n_in * up // down)
+    count = n_out - first if count is None else count
     if up == down:
-        return volts.copy()
-    return signal.resample_poly(volts, up, down, axis=-1, window=_polyphase_filter(up, down))
+        return x[..., first:first + count].copy()
+    branches, half = _polyphase_branches(up, down)
+    g = gcd(up, down)           # scipy reduces the ratio and keeps the filter
+    up, down = up // g, down // g
+    rows = np.ascontiguousarray(x.reshape(-1, n_in))
+    y = _polyphase_rows(rows, branches, up, down, half, first, count)
+    return y.reshape(x.shape[:-1] + (count,))
+
+
+@lru_cache(maxsize=16)
+def _polyphase_branches(up: int, down: int) -> tuple[np.ndarray, int]:
+    """(branches [u, taps], L): branch p holds u h[p + t u] for t = 0, 1, ...
+    (zero past the filter's end), h the :func:`_polyphase_filter` of 2 L + 1
+    taps designed for (up, down), u = up / gcd(up, down)."""
+    h = _polyphase_filter(up, down)
+    up = up // gcd(up, down)
+    h = h * up
+    half = (h.size - 1) // 2
+    taps = -(-h.size // up)
+    out = np.zeros((up, taps))
+    for p in range(up):
+        b = h[p::up]
+        out[p, :b.size] = b
+    out.flags.writeable = False
+    return out, half
+
+
+@njit(cache=True, fastmath=True)
+def _polyphase_rows(x, branches, up, down, half, first, count):
+    """y[r, k - first] = sum_i x[r, i] h[k down + half - i up] (see :func:`_polyphase`):
+    per output, one contiguous dot product of the reversed branch with a
+    zero-padded window of x."""
+    nr, n_in = x.shape
+    taps = branches.shape[1]
+    rev = branches[:, ::-1].copy()              # rev[p, s] = h[p + (taps - 1 - s) up]
+    xp = np.zeros((nr, n_in + 2 * taps))
+    xp[:, taps:taps + n_in] = x
+    y = np.empty((nr, count))
+    for r in range(nr):
+        for kk in range(count):
+            m = (first + kk) * down + half      # filter index of x[i] is m - i up
+            p = m % up
+            lo = m // up - taps + 1 + taps      # x[m // up - taps + 1] in xp
+            acc = 0.0
+            for s in range(taps):
+                acc += xp[r, lo + s] * rev[p, s]
+            y[r, kk] = acc
+    return y
 
 
 @lru_cache(maxsize=16)
 def _polyphase_filter(up: int, down: int) -> np.ndarray:
     """The FIR filter scipy.signal.resample_poly designs by default (Kaiser
     window, beta 5, cutoff 1/max(up, down), 20 max(up, down) + 1 taps),
-    designed once per ratio instead of on every call (identical output)."""
+    designed once per ratio instead of on every call."""
     m = max(up, down)
     h = signal.firwin(2 * 10 * m + 1, 1.0 / m, window=("kaiser", 5.0))
     h.flags.writeable = False
@@ -134,12 +194,14 @@ def one_periods(volts: np.ndarray, fs_in: float, symbol_rate: float, sps: int, n
     [rows, n_symbols * sps] (one polyphase call along the last axis; each row
     gives what :func:`one_period` gives for it)."""
     ratio = Fraction(symbol_rate * sps / fs_in).limit_denominator(4096)
-    y = _polyphase(np.asarray(volts), ratio.numerator, ratio.denominator)
+    up, down = ratio.numerator, ratio.denominator
+    volts = np.asarray(volts)
+    n_out = -(-volts.shape[-1] * up // down)
     n = n_symbols * sps
-    if y.shape[-1] < n:
-        raise ValueError(f"record holds {y.shape[-1]} samples, a frame needs {n}")
-    start = max(0, min(margin * sps, (y.shape[-1] - n) // 2))
-    return y[..., start:start + n]
+    if n_out < n:
+        raise ValueError(f"record holds {n_out} samples, a frame needs {n}")
+    start = max(0, min(margin * sps, (n_out - n) // 2))
+    return _polyphase(volts, up, down, start, n)
 
 
 def synchronise_rows(periods: np.ndarray, template_symbols: np.ndarray, sps: int) -> np.ndarray:

@@ -36,7 +36,6 @@ The pure-Python path is the only one (Debian's ``h5clear`` is not needed).
 """
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import socket
@@ -47,6 +46,11 @@ from pathlib import Path
 
 import h5py
 import numpy as np
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not POSIX: recoveries are not serialised
+    fcntl = None
 
 SIGNATURE = b"\x89HDF\r\n\x1a\n"
 #: file consistency flags of superblock v3: open for write, open for SWMR write
@@ -166,7 +170,8 @@ def _patch_superblock(fd: int, sb: Superblock, file_size: int) -> tuple[int, int
     fmt = {2: "H", 4: "I", 8: "Q"}[sb.size_of_offsets]
     body = SIGNATURE + bytes([sb.version, sb.size_of_offsets, sb.size_of_lengths, 0])
     body += struct.pack(f"<4{fmt}", sb.base_address, sb.extension_address, eoa, sb.root_address)
-    os.pwrite(fd, body + struct.pack("<I", lookup3(body)), sb.offset)
+    os.lseek(fd, sb.offset, os.SEEK_SET)
+    os.write(fd, body + struct.pack("<I", lookup3(body)))
     os.fsync(fd)
     return eoa, os.fstat(fd).st_size
 
@@ -330,7 +335,8 @@ def recover(path: str | Path, force: bool = False) -> RecoveryReport:
     fd = os.open(path, os.O_RDWR)
     try:
         try:   # one recovery at a time (HDF5 below opens without its own locking)
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            if fcntl is not None:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise RecoveryRefused(f"{path}: locked by another process") from None
         state = inspect(path)

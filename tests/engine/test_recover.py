@@ -174,6 +174,19 @@ def test_unrecorded_writer_needs_force(tmp_path):
         assert f["entry/live/status"][()] == b"failed"
 
 
+def test_one_recovery_at_a_time(tmp_path):
+    import fcntl
+    image = tmp_path / "legacy.h5"
+    _legacy_image(image)
+    before = image.read_bytes()
+    with open(image, "rb") as other:             # another recovery holds the file
+        fcntl.flock(other, fcntl.LOCK_EX)
+        with pytest.raises(RecoveryRefused, match="locked"):
+            recover(image, force=True)
+    assert image.read_bytes() == before
+    assert recover(image, force=True).action == "recovered"
+
+
 def test_bytes_past_the_stored_end_of_file_are_kept(tmp_path):
     """A killed writer may have written past the end-of-file address of its last
     flush; HDF5 would truncate them when the file is next closed for writing."""

@@ -327,10 +327,10 @@ class OpticalTable:
                 out[it[0], it[1]] = row
         return out
 
-    def _seq(self, avg, *key) -> np.random.SeedSequence:
-        """SeedSequence of noise stream ``key`` (the exact average's draw i: its own)."""
-        return (self.streams.seed_sequence(*key) if avg[1] is None
-                else self.streams.seed_sequence(*key, "avg", avg[1]))
+    def _seq(self, avg, *key) -> np.ndarray:
+        """Generator state of noise stream ``key`` (Streams.state; the exact
+        average's draw i: its own stream)."""
+        return self.streams.state(*key) if avg[1] is None else self.streams.state(*key, "avg", avg[1])
 
     def _mzm(self, mode: str, bias_v: float, offset_v: float, lock_err: float) -> MZM:
         d = self.topology.devices.mzm
@@ -380,8 +380,14 @@ class OpticalTable:
         """ASE PSD per polarisation (W/Hz) at the amplifier output."""
         if edge.amplifier is None or gain <= 1:
             return 0.0
-        return float(EDFA(noise_figure_db=self.topology.devices.edfa.noise_figure_db)
-                     .ase_psd(gain, wavelength))
+        key = (gain, wavelength)
+        cache = self._static.setdefault("ase_psd", {})
+        if key not in cache:
+            if len(cache) > 4096:  # power mode: a new gain per frame; keep the memo bounded
+                cache.clear()
+            cache[key] = float(EDFA(noise_figure_db=self.topology.devices.edfa.noise_figure_db)
+                               .ase_psd(gain, wavelength))
+        return cache[key]
 
     def port_waveforms(self, edge, i: int, period: float, n: int, frames: Frames, acqs,
                        avg=(1, None)) -> tuple[np.ndarray, float]:

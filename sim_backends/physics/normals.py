@@ -7,8 +7,9 @@ noise the largest single cost of a simulated frame. This module draws the same
 distribution from the same seeds in one compiled pass:
 
 * bits: xoshiro256** (Blackman & Vigna, "Scrambled linear pseudorandom number
-  generators", ACM TOMS 47, 2021), its 256-bit state taken from the stream's
-  ``SeedSequence.generate_state(4, uint64)``;
+  generators", ACM TOMS 47, 2021), its 256-bit state from the stream's names
+  (``Streams.state``: BLAKE2b-256 of the seed and the names' spawn-key words)
+  or from a ``SeedSequence.generate_state(4, uint64)``;
 * normals: the ziggurat method of Marsaglia & Tsang (J. Stat. Softw. 5(8), 2000)
   with 256 layers, as numpy's legacy float64 sampler builds it (tables below):
   a 64-bit word gives the layer (8 bits), the sign (1 bit) and a 52-bit abscissa,
@@ -126,8 +127,10 @@ def seed_state(seq: np.random.SeedSequence) -> np.ndarray:
 
 
 def standard_normal(seqs, n: int, dtype=np.float32) -> np.ndarray:
-    """[len(seqs), n] standard normals, row i from SeedSequence ``seqs[i]``."""
-    states = np.stack([seed_state(s) for s in seqs]) if len(seqs) else np.zeros((0, 4), np.uint64)
+    """[len(seqs), n] standard normals, row i from ``seqs[i]``: a SeedSequence
+    or a ready xoshiro256** state [4] (uint64, e.g. ``Streams.state``)."""
+    states = (np.stack([s if isinstance(s, np.ndarray) else seed_state(s) for s in seqs])
+              if len(seqs) else np.zeros((0, 4), np.uint64))
     out = np.empty((len(seqs), int(n)), dtype)
     fill_normals(states, out, KI, WI, FI)
     return out

@@ -15,6 +15,8 @@ is never used anywhere in the simulated backend.
 from __future__ import annotations
 
 import hashlib
+import struct
+from functools import lru_cache
 
 import numpy as np
 
@@ -25,7 +27,12 @@ def _name_key(name) -> int:
         if name < 0:
             raise ValueError(f"integer stream names must be >= 0, got {name}")
         return int(name)
-    digest = hashlib.blake2b(str(name).encode("utf-8"), digest_size=8).digest()
+    return _str_key(str(name))
+
+
+@lru_cache(maxsize=4096)
+def _str_key(name: str) -> int:
+    digest = hashlib.blake2b(name.encode("utf-8"), digest_size=8).digest()
     return int.from_bytes(digest, "little")
 
 
@@ -44,6 +51,19 @@ class Streams:
     def rng(self, *names) -> np.random.Generator:
         """A new Generator (PCG64) deterministic in ``(seed, names)``."""
         return np.random.Generator(np.random.PCG64(self.seed_sequence(*names)))
+
+    def state(self, *names) -> np.ndarray:
+        """256-bit generator state [4] (uint64, never all zero) deterministic in
+        ``(seed, names)``: BLAKE2b-256 of the seed and the spawn-key words of
+        :meth:`seed_sequence` (the noise draws of sim_backends.physics.normals;
+        one hash instead of a SeedSequence, a fraction of the cost)."""
+        words = (self.seed,) + tuple(_name_key(n) for n in names)
+        digest = hashlib.blake2b(b"xoshiro256" + struct.pack(f"<{len(words)}Q", *words),
+                                 digest_size=32).digest()
+        st = np.frombuffer(digest, np.uint64).copy()
+        if not st.any():
+            st[0] = 1
+        return st
 
     def __repr__(self) -> str:
         return f"Streams(seed={self.seed})"

@@ -55,3 +55,13 @@ def test_streams_are_deterministic_prefix_stable_and_independent():
     assert abs(r) < 5 / np.sqrt(4000)
     # successive values of one stream are uncorrelated too
     assert abs(np.corrcoef(x[0, :-1], x[0, 1:])[0, 1]) < 5 / np.sqrt(4000)
+
+
+def test_stream_states_depend_only_on_seed_and_names():
+    from sim_backends.physics.streams import Streams
+    a, b = Streams(7), Streams(7)
+    assert a.state("pd", "scope_a", 3).tobytes() == b.state("pd", "scope_a", 3).tobytes()
+    others = [a.state("pd", "scope_a", 4), a.state("pd", "scope_b", 3), Streams(8).state("pd", "scope_a", 3)]
+    assert len({s.tobytes() for s in others} | {a.state("pd", "scope_a", 3).tobytes()}) == 4
+    z = normals.standard_normal([a.state("pd", "scope_a", k) for k in range(20)], 5000, np.float64)
+    assert abs(z.mean()) < 5 / np.sqrt(z.size) and abs(z.var() - 1) < 5 * np.sqrt(2 / z.size)

@@ -56,19 +56,40 @@ def noise_before_shaping(current, ase_rows, laser_rows, z_pd, z_rin, shot_q_fs, 
     return out
 
 
-@njit(cache=True, fastmath=False)
 def tia_and_adc(current, ase_mean, shaped, scale, sat, zt, adc_sigma, z_adc):
     """Volts at the ADC input [F, R, P] (float64, before quantisation); see the
     module docstring. current [F, R, P] (A), ase_mean [F, R] (A), shaped
-    [F, R, >= P] shaped noise (A), adc_sigma [R] (V), z_adc [F, R, P]."""
+    [F, R, >= P] shaped noise (A), adc_sigma [R] (V), z_adc [F, R, P]. Two
+    compiled passes around numpy's vectorised tanh (elementwise, so a value
+    does not depend on the array it sits in)."""
+    x = _tia_input(current, ase_mean, shaped, scale, 1.0 / sat)
+    np.tanh(x, out=x)
+    return _tia_output(x, sat * zt, adc_sigma, z_adc)
+
+
+@njit(cache=True, fastmath=False)
+def _tia_input(current, ase_mean, shaped, scale, inv_sat):
+    """(I_signal + I_ase,mean + s n_shaped) / I_sat [F, R, P]."""
     nf, nr, npts = current.shape
     out = np.empty((nf, nr, npts))
     for f in range(nf):
         for r in range(nr):
+            a = ase_mean[f, r]
             for m in range(npts):
-                i = current[f, r, m] + ase_mean[f, r] + scale * shaped[f, r, m]
-                out[f, r, m] = sat * np.tanh(i / sat) * zt + adc_sigma[r] * z_adc[f, r, m]
+                out[f, r, m] = (current[f, r, m] + a + scale * shaped[f, r, m]) * inv_sat
     return out
+
+
+@njit(cache=True, fastmath=False)
+def _tia_output(t, gain, adc_sigma, z_adc):
+    """tanh values t [F, R, P] -> t I_sat Z_t + sigma_adc z_adc (V), in place."""
+    nf, nr, npts = t.shape
+    for f in range(nf):
+        for r in range(nr):
+            sg = adc_sigma[r]
+            for m in range(npts):
+                t[f, r, m] = t[f, r, m] * gain + sg * z_adc[f, r, m]
+    return t
 
 
 @njit(cache=True, fastmath=False)

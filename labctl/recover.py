@@ -36,6 +36,7 @@ The pure-Python path is the only one (Debian's ``h5clear`` is not needed).
 """
 from __future__ import annotations
 
+import io
 import json
 import os
 import socket
@@ -160,20 +161,66 @@ def read_superblock(path: str | Path) -> Superblock | None:
     raise ValueError(f"{path}: no HDF5 signature (not an HDF5 file)")
 
 
-def _patch_superblock(fd: int, sb: Superblock, file_size: int) -> tuple[int, int]:
-    """Write flags 0, EOF address max(stored, file size - base) and the checksum;
-    extend the file with zeros if it is shorter than the stored EOF address.
-    Returns (EOF address written, new file size)."""
+def cleared_superblock(sb: Superblock, file_size: int) -> bytes:
+    """The superblock bytes with flags 0, EOF address max(stored, file size - base)
+    and the lookup3 checksum of the bytes before it."""
     eoa = max(sb.eof_address, file_size - sb.base_address)
-    if sb.base_address + sb.eof_address > file_size:   # stored EOF beyond the end: pad
-        os.ftruncate(fd, sb.base_address + sb.eof_address)
     fmt = {2: "H", 4: "I", 8: "Q"}[sb.size_of_offsets]
     body = SIGNATURE + bytes([sb.version, sb.size_of_offsets, sb.size_of_lengths, 0])
     body += struct.pack(f"<4{fmt}", sb.base_address, sb.extension_address, eoa, sb.root_address)
+    return body + struct.pack("<I", lookup3(body))
+
+
+def _patch_superblock(fd: int, sb: Superblock, file_size: int) -> tuple[int, int]:
+    """Write :func:`cleared_superblock`; extend the file with zeros if it is shorter
+    than the stored EOF address.  Returns (EOF address written, new file size)."""
+    if sb.base_address + sb.eof_address > file_size:   # stored EOF beyond the end: pad
+        os.ftruncate(fd, sb.base_address + sb.eof_address)
     os.lseek(fd, sb.offset, os.SEEK_SET)
-    os.write(fd, body + struct.pack("<I", lookup3(body)))
+    os.write(fd, cleared_superblock(sb, file_size))
     os.fsync(fd)
-    return eoa, os.fstat(fd).st_size
+    return max(sb.eof_address, file_size - sb.base_address), os.fstat(fd).st_size
+
+
+class ClearedView(io.RawIOBase):
+    """A read-only view of an HDF5 file in which the superblock reads as
+    :func:`cleared_superblock`: ``h5py.File(ClearedView(path), "r")`` reads a file
+    whose consistency flags are set without changing a byte of it (e.g. one left
+    by a write session that was not SWMR, which neither an ordinary nor an SWMR
+    reader opens)."""
+
+    def __init__(self, path: str | Path):
+        super().__init__()
+        sb = read_superblock(path)
+        self._fh = open(path, "rb")
+        size = os.fstat(self._fh.fileno()).st_size
+        self._start = sb.offset if sb is not None else 0
+        self._patch = cleared_superblock(sb, size) if sb is not None else b""
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, pos: int, whence: int = io.SEEK_SET) -> int:
+        return self._fh.seek(pos, whence)
+
+    def tell(self) -> int:
+        return self._fh.tell()
+
+    def readinto(self, buffer) -> int:
+        pos = self._fh.tell()
+        n = self._fh.readinto(buffer)
+        lo, hi = max(pos, self._start), min(pos + n, self._start + len(self._patch))
+        if lo < hi:
+            memoryview(buffer).cast("B")[lo - pos:hi - pos] = \
+                self._patch[lo - self._start:hi - self._start]
+        return n
+
+    def close(self) -> None:
+        self._fh.close()
+        super().close()
 
 
 # --------------------------------------------------------------- the writer's identity
@@ -275,14 +322,21 @@ class FileState:
 
 def inspect(path: str | Path) -> FileState:
     """Read the superblock flags, /entry status and writer record (SWMR read if
-    the file is flagged open for write).  Changes nothing."""
+    the file is flagged open for write; through a :class:`ClearedView` if it was
+    left by a write session that was not SWMR).  Changes nothing."""
     sb = read_superblock(path)
     flags = sb.flags if sb is not None else 0
-    with h5py.File(path, "r", swmr=bool(flags & (FLAG_WRITE | FLAG_SWMR_WRITE)),
-                   locking=False) as f:
-        entry = f.get("entry")
-        status = str(entry.attrs.get("status", "")) if entry is not None else ""
-        writer = read_writer(f)
+    if flags and not flags & FLAG_SWMR_WRITE:
+        with ClearedView(path) as view, h5py.File(view, "r") as f:
+            return _state(f, flags)
+    with h5py.File(path, "r", swmr=bool(flags), locking=False) as f:
+        return _state(f, flags)
+
+
+def _state(f: h5py.File, flags: int) -> FileState:
+    entry = f.get("entry")
+    status = str(entry.attrs.get("status", "")) if entry is not None else ""
+    writer = read_writer(f)
     return FileState(flags, status, writer, writer_state(writer))
 
 
@@ -296,7 +350,9 @@ def needs_recovery(path: str | Path) -> bool:
 @dataclass
 class RecoveryReport:
     """What :func:`recover` found and did.  ``action``: ``recovered`` or
-    ``nothing to do``; ``trimmed``: /entry/data dataset -> rows dropped."""
+    ``nothing to do``; ``reason``: ``killed`` (flags were set) or ``interrupted``
+    (closed, status still 'running'); ``trimmed``: /entry/data dataset -> rows dropped.
+    A file killed while its final status was being written keeps that status."""
     path: Path
     action: str
     reason: str = ""
@@ -305,6 +361,7 @@ class RecoveryReport:
     eof_address_after: int = 0
     file_size: int = 0
     status_before: str = ""
+    status_after: str = ""
     steps: int = 0
     writer: dict | None = None
     trimmed: dict[str, int] = field(default_factory=dict)
@@ -319,7 +376,7 @@ class RecoveryReport:
                    if self.trimmed else "")
         return (f"{self.path}: recovered ({self.reason}; writer {writer}): flags "
                 f"0x{self.flags_before:02x} -> 0, {self.steps} completed steps kept{trimmed}, "
-                "status failed")
+                f"status {self.status_after}")
 
 
 def recover(path: str | Path, force: bool = False) -> RecoveryReport:
@@ -338,7 +395,8 @@ def recover(path: str | Path, force: bool = False) -> RecoveryReport:
             if fcntl is not None:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise RecoveryRefused(f"{path}: locked by another process") from None
+            raise RecoveryRefused(f"{path}: open in another process (a reader that locks "
+                                  "files, or another recovery)") from None
         state = inspect(path)
         report = RecoveryReport(path, "nothing to do", flags_before=state.flags,
                                 status_before=state.status, writer=state.writer)
@@ -363,6 +421,7 @@ def recover(path: str | Path, force: bool = False) -> RecoveryReport:
         report.reason = "killed" if state.flags else "interrupted"
         with h5py.File(path, "r+", locking=False) as f:
             report.steps, report.trimmed = _finalise(f, report.reason, state.writer)
+            report.status_after = str(f["entry"].attrs.get("status", ""))
         _check_readable(path)
         report.action = "recovered"
         return report

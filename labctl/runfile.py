@@ -59,7 +59,13 @@ import numpy as np
 
 import labctl
 from labctl.jsonable import to_json
-from labctl.recover import RecoveryRefused, read_writer, writer_record, writer_state
+from labctl.recover import (
+    RecoveryRefused,
+    needs_recovery,
+    read_writer,
+    writer_record,
+    writer_state,
+)
 from labctl.recover import recover as recover_file
 
 _TEXT = h5py.string_dtype("utf-8")
@@ -91,13 +97,14 @@ class RunWriter:
         self.file = None
         try:
             with h5py.File(self.path, "r+", libver="latest", locking=False) as f:
-                f["entry/live/status"][()] = np.bytes_("failed")
                 f["entry"].attrs.update({
                     "status": "failed", "end_time": _now_iso(),
                     "error": "interrupted: the run ended without its stop document (a second "
                              "Ctrl-C, or an error outside the plan); "
                              f"{self.steps} completed steps kept"})
-        except (OSError, KeyError):
+                if "entry/live/status" in f:
+                    f["entry/live/status"][()] = np.bytes_("failed")
+        except (OSError, KeyError):   # e.g. the start document failed half way
             pass
 
     # -- start: build the whole layout, then switch SWMR on
@@ -366,18 +373,25 @@ def open_run(path: str | Path, recover: bool = True) -> h5py.File:
 
 def _open(path: str | Path, recovering: bool) -> tuple[h5py.File, str]:
     """(open file, recovery report text or "") for :func:`open_run`."""
-    f = _open_plain_or_swmr(path)
-    if not recovering:
-        return f, ""
     try:
-        entry = f.get("entry")
-        unfinished = f.swmr_mode or (entry is not None and entry.attrs.get("status") == "running")
-        if not unfinished or writer_state(read_writer(f)) != "dead":
+        f = _open_plain_or_swmr(path)
+    except OSError as exc:   # flagged by a write session that was not SWMR: no reader opens it
+        if not recovering or "not already open for SWMR writing" not in str(exc) \
+                or not needs_recovery(path):
+            raise
+    else:
+        if not recovering:
             return f, ""
-    except Exception:
+        try:
+            entry = f.get("entry")
+            unfinished = f.swmr_mode or (entry is not None
+                                         and entry.attrs.get("status") == "running")
+            if not unfinished or writer_state(read_writer(f)) != "dead":
+                return f, ""
+        except Exception:
+            f.close()
+            raise
         f.close()
-        raise
-    f.close()
     try:
         report = recover_file(path).text()
     except (RecoveryRefused, OSError, ValueError, KeyError):

@@ -6,6 +6,7 @@ Files left by real SIGKILLs of a child process: test_runfile_processes.py.
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -181,7 +182,7 @@ def test_one_recovery_at_a_time(tmp_path):
     before = image.read_bytes()
     with open(image, "rb") as other:             # another recovery holds the file
         fcntl.flock(other, fcntl.LOCK_EX)
-        with pytest.raises(RecoveryRefused, match="locked"):
+        with pytest.raises(RecoveryRefused, match="open in another process"):
             recover(image, force=True)
     assert image.read_bytes() == before
     assert recover(image, force=True).action == "recovered"
@@ -212,6 +213,31 @@ def test_stored_end_of_file_past_the_file_is_padded(tmp_path):
     assert report.action == "recovered" and image.stat().st_size >= sb.eof_address + 4096
     with h5py.File(image, "r") as f:
         assert f["entry/data/index"][()].tolist() == [7]
+
+
+def test_killed_while_writing_the_final_status(tmp_path):
+    """Killed in the short non-SWMR session that writes the final status: flags 0x01,
+    which neither an ordinary nor an SWMR reader opens; open_run recovers it."""
+    done, image = tmp_path / "done.h5", tmp_path / "image.h5"
+    assert RunEngine(progress=False).run(CRASH, {"points": 2}, out=done).status == "completed"
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()                                  # a writer process that has ended
+    with h5py.File(done, "r+", libver="latest") as f:
+        f["entry/live/writer"][()] = json.dumps({**writer_record(), "pid": gone.pid,
+                                                 "start_ticks": -1})
+        f["entry"].attrs["status"] = "completed"
+        f.flush()
+        shutil.copy(done, image)                 # the bytes a kill here would leave
+    assert read_superblock(image).flags == 0x01
+    for swmr in (False, True):
+        with pytest.raises(OSError, match="open for"):
+            h5py.File(image, "r", swmr=swmr)
+    state = inspect(image)                       # read through a ClearedView
+    assert (state.status, state.writer_state, state.needs_recovery) == ("completed", "dead", True)
+    with open_run(image) as f:
+        assert not f.swmr_mode and f["entry"].attrs["status"] == "completed"
+        assert f["entry/data/index"][()].tolist() == [0, 1]
+    assert read_superblock(image).flags == 0
 
 
 # --------------------------------------------------------------- no stop document

@@ -41,18 +41,18 @@ def noise_before_shaping(current, ase_rows, laser_rows, z_pd, z_rin, shot_q_fs, 
     out = np.empty((nf, nr, length), dtype=np.float32)
     for f in range(nf):
         for r in range(nr):
-            for m in range(length):
-                k = m % npts
-                var = thermal_var + ase_const[f, r]
-                if shot_q_fs > 0.0:
-                    var += shot_q_fs * max(current[f, r, k], 0.0)
-                if ase_beat_coef > 0.0:
-                    var += ase_beat_coef * max(ase_rows[f, r, k], 0.0)
-                v = np.sqrt(var) * z_pd[f, r, m]
+            c0 = thermal_var + ase_const[f, r]
+            for m0 in range(0, length, npts):       # the record, then its circular extension
+                stop = min(length - m0, npts)
+                for k in range(stop):
+                    var = (c0 + shot_q_fs * max(current[f, r, k], 0.0)
+                           + ase_beat_coef * max(ase_rows[f, r, k], 0.0))
+                    out[f, r, m0 + k] = np.sqrt(var) * z_pd[f, r, m0 + k]
                 if rin_scale > 0.0:
                     for lz in range(nl):
-                        v += z_rin[f, lz, m] * rin_scale * laser_rows[f, lz, r, k]
-                out[f, r, m] = v
+                        for k in range(stop):
+                            out[f, r, m0 + k] += (z_rin[f, lz, m0 + k] * rin_scale
+                                                  * laser_rows[f, lz, r, k])
     return out
 
 

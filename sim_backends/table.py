@@ -276,10 +276,14 @@ class OpticalTable:
 
         ENOB noise: white, std sigma_enob per AWG sample, one stream
         ("dac", awg, channel, acquisition) per channel and frame
-        (:mod:`sim_backends.physics.normals`)."""
+        (:mod:`sim_backends.physics.normals`). Codes held for r samples
+        (symbols, r > 1) take a shortcut with the same result: the spectrum
+        of the held levels is S[k mod N_s] D_r(k) (S: the N_s-point DFT of the
+        symbol levels, D_r: the DFT of r ones), and the white noise is drawn
+        directly in the frequency domain with the law of the rfft of m white
+        samples (:func:`_white_spectrum`): no forward FFT of m samples."""
         out = np.zeros((len(frames), len(chans), n))
-        items = []                      # (frame, channel index, dac, levels)
-        noisy = []                      # item indices that get ENOB noise
+        items = []          # [frame, channel index, dac, codes, reps, channel, block]
         for f, states in enumerate(frames):
             st = _state(states[awg])
             for j, ch in enumerate(chans):
@@ -288,33 +292,36 @@ class OpticalTable:
                 if not st.get("running", True) or not c.get("output", True) or codes.size == 0:
                     continue
                 dac = self._dac(awg, st, c)
-                v = dac.levels(codes)
-                reps = period * dac.sample_rate / v.size  # a shorter waveform repeats
+                reps = period * dac.sample_rate / codes.size  # a shorter waveform repeats
                 if abs(reps - round(reps)) > 1e-6 * reps or round(reps) < 1:
-                    raise RuntimeError(f"{awg} ch{ch}: waveform period {v.size / dac.sample_rate:.4g} s "
+                    raise RuntimeError(f"{awg} ch{ch}: waveform period {codes.size / dac.sample_rate:.4g} s "
                                        f"does not divide the bench period {period:.4g} s")
-                if self.noise.dac and dac.noise_sigma() > 0:
-                    noisy.append(len(items))
-                items.append([f, j, dac, v, int(round(reps)), ch])
-        for size in {items[i][3].size for i in noisy}:
-            idx = [i for i in noisy if items[i][3].size == size]
-            z = normals.standard_normal(
-                [self._seq(avg, "dac", awg, items[i][5], acqs[items[i][0]]) for i in idx], size,
-                np.float64)
-            for i, zi in zip(idx, z):
-                items[i][3] = items[i][3] + zi * (items[i][2].noise_sigma() * _avg_scale(avg))
-        groups: dict = {}
-        for it in items:  # one FFT per group of rows with the same DAC set-up and length
-            groups.setdefault((it[2], it[3].size * it[4]), []).append(it)
-        for (dac, m), its in groups.items():
-            v = np.stack([np.tile(it[3], it[4]) if it[4] > 1 else it[3] for it in its])
-            if m == n and extra is not None:
-                h = self._memo(("drive_h", dac, m, extra[0]),
-                               lambda: self._drive_response(dac, m) * extra[1])
-                spec = sfft.rfft(v, axis=-1)
-                spec *= h
+                reps = int(round(reps))
+                items.append([f, j, dac, codes, reps, ch, _hold_block(codes) if reps == 1 else 1])
+        groups: dict = {}   # one transform per group of rows with the same DAC set-up and shape
+        for it in items:
+            groups.setdefault((it[2], it[3].size * it[4], it[6]), []).append(it)
+        for (dac, m, r), its in groups.items():
+            sigma = dac.noise_sigma() * _avg_scale(avg) if self.noise.dac else 0.0
+            z = (normals.standard_normal([self._seq(avg, "dac", awg, it[5], acqs[it[0]]) for it in its],
+                                         its[0][3].size, np.float64) if sigma > 0 else None)
+            if r > 1:   # held symbols: the spectrum from the symbols, the noise drawn in it
+                sym = dac.levels(np.stack([it[3][::r] for it in its]))
+                d, wrap = self._memo(("hold", m, r), lambda: (
+                    sfft.rfft(np.r_[np.ones(r), np.zeros(m - r)]), np.arange(m // 2 + 1) % (m // r)))
+                spec = np.fft.fft(sym, axis=-1)[:, wrap] * d
+                if z is not None:
+                    spec += _white_spectrum(z, m) * sigma
             else:
-                spec = sfft.rfft(v, axis=-1) * self._drive_response(dac, m)
+                v = dac.levels(np.stack([np.tile(it[3], it[4]) for it in its]))
+                if z is not None:
+                    v += np.concatenate([z] * its[0][4], axis=-1) * sigma if its[0][4] > 1 else z * sigma
+                spec = sfft.rfft(v, axis=-1)
+            if m == n and extra is not None:
+                spec *= self._memo(("drive_h", dac, m, extra[0]),
+                                   lambda: self._drive_response(dac, m) * extra[1])
+            else:
+                spec *= self._drive_response(dac, m)
                 if m != n:
                     full = np.zeros((len(its), n // 2 + 1), complex)
                     k = min(full.shape[-1], spec.shape[-1])
@@ -775,6 +782,29 @@ class OpticalTable:
             p_in = self.scheme.cw_input(self, edge, i) * t * loss
             total += p_in * self._edfa_gain(edge, p_in)
         return float(total)
+
+
+def _hold_block(codes: np.ndarray) -> int:
+    """Largest r dividing len(codes) such that codes are constant on every
+    block [i r, (i + 1) r) (1: no such structure)."""
+    change = np.flatnonzero(codes[1:] != codes[:-1]) + 1
+    return int(np.gcd.reduce(np.append(change, codes.size)))
+
+
+def _white_spectrum(z: np.ndarray, m: int) -> np.ndarray:
+    """Standard normals z [R, m] -> [R, m // 2 + 1] complex with the law of
+    rfft(m white N(0, 1) samples): DC (and Nyquist for even m) real N(0, m),
+    the other bins N(0, m/2) + j N(0, m/2), all independent."""
+    nb = m // 2 + 1
+    inner = nb - 1 - (m % 2 == 0)
+    spec = np.zeros((z.shape[0], nb), complex)
+    spec.real = z[:, :nb]
+    spec.imag[:, 1:1 + inner] = z[:, nb:nb + inner]
+    spec[:, 1:1 + inner] *= np.sqrt(m / 2)
+    spec[:, 0] *= np.sqrt(m)
+    if m % 2 == 0:
+        spec[:, -1] *= np.sqrt(m)
+    return spec
 
 
 def _mzm_power_rows(v: np.ndarray, gain: float, mzms: Sequence[MZM]) -> np.ndarray:

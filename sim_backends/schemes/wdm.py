@@ -79,26 +79,25 @@ def _edge(table, edge, frames, period, n, acqs, avg, rings, ase_beat, ase_psd, t
                             ase_beat, ase_psd, taps)
         return contrib
     waves, loss = table.ports_waveforms(edge, range(len(edge.ports)), period, n, frames, acqs, avg)
+    ports = list(edge.ports)
     for f, st in enumerate(frames):
         lam = _lam(table, edge, st)
         lines = line_powers(table, edge, st)
         t = waves[f]                                                         # [ports, n]
-        means = t.mean(axis=1)
-        a = np.zeros((nq, len(edge.ports)))
-        b = np.zeros((nq, len(edge.ports)))
-        for i, port in enumerate(edge.ports):
-            w = table.awgr_matrix(lam)[port] * rings[f][port][None, :]       # [q, k]
-            p_in = float(lines.sum() * loss * means[i])
-            gain = table._edfa_gain(edge, p_in, st)
-            taps[f][edge.name] = taps[f].get(edge.name, 0.0) + p_in * gain
-            scale = lines * loss * gain                                      # [k] W per unit t
-            a[:, i] = w @ scale
-            s = table._ase_psd(edge, gain, float(lam.mean())) if table.noise.ase else 0.0
-            s += _booster_ase(table, edge, lam, p_in / lines.sum() * gain)
-            b[:, i] = ((w * w) @ scale) * s
-            ase_psd[f] += w.sum(axis=1) * s
+        w = table.awgr_matrix(lam)[ports] * rings[f][ports][:, None, :]      # [port, q, k]
+        p_in = lines.sum() * loss * t.mean(axis=1)                           # [port] W
+        gain = np.array([table._edfa_gain(edge, float(p), st) for p in p_in])
+        taps[f][edge.name] = taps[f].get(edge.name, 0.0) + float(p_in @ gain)
+        scale = lines[None, :] * (loss * gain)[:, None]                      # [port, k] W per unit t
+        a = np.einsum("pqk,pk->qp", w, scale)
         contrib[f] = a @ t
         if table.noise.ase:
+            lam_mean = float(lam.mean())
+            s = np.array([table._ase_psd(edge, float(g), lam_mean)
+                          + _booster_ase(table, edge, lam, float(p) / lines.sum() * float(g))
+                          for p, g in zip(p_in, gain)])                      # [port] W/Hz
+            b = np.einsum("pqk,pk->qp", w * w, scale) * s[None, :]
+            ase_psd[f] += w.sum(axis=2).T @ s
             ase_beat[f] += b @ t
     return contrib
 

@@ -79,9 +79,9 @@ from sim_backends.physics.microring import MicroRing
 from sim_backends.physics.mzm import MZM, bias_voltage
 from sim_backends.physics.streams import Streams
 
-#: Oversampling of the periodic signal before the scope samples it (linear
-#: interpolation between Fourier-interpolated points).
-_SCOPE_UPSAMPLE = 4
+#: Oversampling of the periodic signal before the scope samples it (4-point
+#: Lagrange interpolation between Fourier-interpolated points).
+_SCOPE_UPSAMPLE = 2
 
 #: One state mapping per frame: instrument name -> state dict (or instrument).
 Frames = Sequence[Mapping[str, Any]]
@@ -733,8 +733,10 @@ class OpticalTable:
         """Periodic signals x [frames, rows, n] (one period each) through the
         receiver response (PD x scope, Gaussian), evaluated at the scope
         instants t_m = m / fs, m < points: Fourier interpolation to
-        ``upsample`` x n points (float32: 1e-7 of full scale), then linear
-        interpolation."""
+        ``upsample`` x n points (float32: 1e-7 of full scale), then 4-point
+        Lagrange interpolation (kernels.cubic_at; at 2x, within 3.4e-3 of
+        full scale of the exact Fourier evaluation for the default bench's
+        signals, where 4x + linear interpolation gave 4.7e-3)."""
         n, period = det["n"], det["period"]
         pdp = self.topology.devices.photodiode
         m = n * upsample
@@ -747,7 +749,8 @@ class OpticalTable:
                                   lambda: _positions(n, period, fs, points, upsample))
         spec = sfft.rfft(x.astype(np.float32), axis=-1) * h
         up = sfft.irfft(spec, n=m, axis=-1)
-        return _lerp(up, i0, i1, frac)
+        flat = np.ascontiguousarray(up.reshape(-1, m))
+        return kernels.cubic_at(flat, i0, frac).reshape(up.shape[:-1] + (i0.size,))
 
     def _interpolate(self, x: np.ndarray, det: dict, fs: float, points: int) -> np.ndarray:
         """Periodic x [..., n] at the scope instants by linear interpolation on

@@ -4,8 +4,18 @@ An instrument holds its settings in SI units in ``state`` (keys as in
 docs/INTERFACES.md, read by the optical table) and interprets program messages
 with :meth:`SimInstrument.handle`.  IEEE 488.2 common commands (``*IDN?``,
 ``*RST``, ``*CLS``, ``*OPC?``, ``*OPC``, ``*ESR?``, ``*WAI``) and
-``:SYSTem:ERRor[:NEXT]?`` are served here; each model adds its command tree in
-:meth:`SimInstrument.commands`.
+``:SYSTem:ERRor[:NEXT]?`` with its SCPI-99 forms (``:SYSTem:ERRor:CODE[:NEXT]?``,
+``:SYSTem:ERRor:COUNt?``, ``:SYSTem:ERRor:ALL?``) are served here; each model adds its
+command tree in :meth:`SimInstrument.commands`.
+
+Standard Event Status Register (IEEE 488.2, 11.5.1): an error sets its bit (command
+error CME 32 for -1xx, execution error EXE 16 for -2xx, device error DDE 8 for -3xx,
+query error QYE 4 for -4xx); ``*OPC`` sets OPC (1) at once, as every operation here
+completes before the next message is read; ``*ESR?`` returns the register and clears
+it; ``*CLS`` clears it and the error queue.
+
+A query this interpreter does not know (``-113`` in the queue) gets no reply: the
+client's read times out and the connection stays usable for the next message.
 
 Error queue (SCPI-99 vol. 2, 21.8): first in, first out, at most
 :attr:`QUEUE_SIZE` entries; when full, the newest entry is replaced by
@@ -30,8 +40,12 @@ ERRORS = {
     -221: "Settings conflict",
     -222: "Data out of range",
     -224: "Illegal parameter value",
+    -256: "File name not found",
     -350: "Queue overflow",
 }
+
+#: SESR bit of an error, by the hundreds of its code (IEEE 488.2, 11.5.1.1).
+SESR_BITS = {1: 32, 2: 16, 3: 8, 4: 4}
 
 
 class SCPIError(Exception):
@@ -83,8 +97,10 @@ class Call:
 
 @dataclass
 class Block:
-    """A binary block reply (the server adds the ``#<n><len>`` header and NL)."""
+    """A binary block reply: the server adds the ``#<n><len>`` header and NL, or, for an
+    indefinite block (IEEE 488.2, 8.7.10), ``#0`` before the data and NL after it."""
     data: bytes
+    indefinite: bool = False
 
 
 @dataclass
@@ -93,13 +109,17 @@ class Reply:
     text: list[str] = field(default_factory=list)
     block: bytes | None = None
     silent: bool = False   # a query that must not be answered (fault opc_hang)
+    indefinite: bool = False   # the block is sent as ``#0<data>`` + NL
 
     def wire_parts(self) -> list[bytes]:
         """Bytes to send, in pieces (no copy of a block): text units joined by ';' + NL,
-        or ``#<n><len><data>`` + NL; empty when nothing is to be sent."""
+        or ``#<n><len><data>`` + NL (``#0<data>`` + NL when indefinite); empty when
+        nothing is to be sent."""
         if self.silent:
             return []
         if self.block is not None:
+            if self.indefinite:
+                return [b"#0", self.block, b"\n"]
             digits = str(len(self.block))
             return [f"#{len(digits)}{digits}".encode("ascii"), self.block, b"\n"]
         if self.text:
@@ -123,6 +143,8 @@ class SimInstrument:
         self.table = table
         self.faults = Faults()
         self.errors: deque[tuple[int, str]] = deque()
+        self.sesr = 0           # Standard Event Status Register (IEEE 488.2, 11.5.1)
+        self.headers = False    # replies carry their command header (``:SYSTem:HEADer ON``)
         self._settings = dict(settings or {})
         self.state = self.initial_state()
         self.configure(self._settings)
@@ -135,8 +157,12 @@ class SimInstrument:
     error_reads: tuple[bytes, ...] = (b"ERR",)
 
     def status_commands(self) -> list[Command]:
-        """How the error queue is read: SCPI ``:SYSTem:ERRor?`` (models may replace it)."""
-        return [Command("*ESR", lambda call: "0"), Command(":SYSTem:ERRor[:NEXT]", self._next_error)]
+        """How the error queue is read: SCPI ``:SYSTem:ERRor?`` and its SCPI-99 forms,
+        ``*ESR?`` (models may replace them)."""
+        return [Command("*ESR", self._esr), Command(":SYSTem:ERRor[:NEXT]", self._next_error),
+                Command(":SYSTem:ERRor:CODE[:NEXT]", self._next_code),
+                Command(":SYSTem:ERRor:COUNt", lambda call: str(len(self.errors))),
+                Command(":SYSTem:ERRor:ALL", self._all_errors)]
 
     # --- to be provided by models ------------------------------------------------
     def initial_state(self) -> dict:
@@ -182,11 +208,14 @@ class SimInstrument:
                 self.push_error(-200, f"{ERRORS[-200]}; {type(exc).__name__}: {exc}")
                 continue
             if isinstance(result, Block):
-                reply.block = result.data
+                reply.block, reply.indefinite = result.data, result.indefinite
             elif result is _SILENT:
                 reply.silent = True
             elif result is not None:
-                reply.text.append(str(result))
+                text = str(result)
+                if self.headers and header.endswith("?"):
+                    text = f"{header[:-1].upper()} {text}"
+                reply.text.append(text)
         if self.faults.error_flood and not any(r in line.upper() for r in self.error_reads):
             for _ in range(self.QUEUE_SIZE + 1):
                 self.push_error(-224, "fault mode error_flood")
@@ -203,6 +232,7 @@ class SimInstrument:
     def push_error(self, code: int, message: str | None = None) -> None:
         """Append an entry to the error queue (overflow -> -350 as the last entry)."""
         message = message or ERRORS.get(code, "Error")
+        self.sesr |= SESR_BITS.get(abs(code) // 100, 0)
         if len(self.errors) >= self.QUEUE_SIZE:
             self.errors[-1] = (-350, ERRORS[-350])
         else:
@@ -217,15 +247,32 @@ class SimInstrument:
 
     def _cls(self, call: Call):
         self.errors.clear()
+        self.sesr = 0
 
     def _opc(self, call: Call):
         if not call.query:
+            self.sesr |= 1      # OPC bit: every operation is complete already
             return None
         return _SILENT if self.faults.opc_hang else "1"
+
+    def _esr(self, call: Call):
+        value, self.sesr = self.sesr, 0
+        return str(value)
 
     def _next_error(self, call: Call):
         code, message = self.errors.popleft() if self.errors else (0, "No error")
         return f'{code},"{message}"'
+
+    def _next_code(self, call: Call):
+        return str(self.errors.popleft()[0] if self.errors else 0)
+
+    def _all_errors(self, call: Call):
+        """Every queued error, oldest first, comma separated; ``0,"No error"`` if none."""
+        if not self.errors:
+            return '0,"No error"'
+        entries = [f'{code},"{message}"' for code, message in self.errors]
+        self.errors.clear()
+        return ",".join(entries)
 
     # --- helpers for model command trees --------------------------------------
     def setting(self, pattern: str, path: str, parse: Callable[[str], Any],

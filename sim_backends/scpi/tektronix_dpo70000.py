@@ -16,12 +16,29 @@ Command tree: Tektronix MSO/DPO70000 Series Programmer Manual:
 ``ACQuire:STATE RUN|STOP|ON|OFF|1|0``       start; with SEQuence ends after one
                                             acquisition (STATE? then 0)
 ``DATa:SOUrce CH<n>``                       channel to transfer
-``DATa:ENCdg RIBinary|SRIbinary``           signed integers, MSB / LSB first
+``DATa:ENCdg ASCIi|RIBinary|RPBinary|``     ASCII or binary: signed (RI) or unsigned (RP)
+``SRIbinary|SRPbinary``                     integers, MSB first, or LSB first (S...)
 ``DATa:STARt <n>`` / ``DATa:STOP <n>``      first / last point (1-based)
-``WFMOutpre:BYT_Nr 1``                      bytes per point
+``WFMOutpre:ENCdg BINary|ASCii``            the same choice as DATa:ENCdg, by parts:
+``WFMOutpre:BN_Fmt RI|RP``                  signed / unsigned integers
+``WFMOutpre:BYT_Or MSB|LSB``                byte order
+``WFMOutpre:BYT_Nr 1|2``                    bytes per point (2: the 8-bit code in the high
+                                            byte, value = 256 * 1-byte value)
 ``WFMOutpre:YMUlt?`` ``YOFf?`` ``YZEro?``   scaling
-``WFMOutpre:XINcr?`` ``WFMOutpre:NR_Pt?``
-``CURVe?``                                  the data as a definite-length block
+``WFMOutpre:XINcr?`` ``WFMOutpre:NR_Pt?``   (NR_Pt before any acquisition: the points the
+                                            next record will have, DATa:STARt..STOP)
+``WFMOutpre:XUNit?`` / ``YUNit?``           ``"s"`` / ``"V"``
+``CURVe?``                                  the data as a definite-length block (binary)
+                                            or comma-separated values (ASCIi)
+``HORizontal:MAIn:UNIts?``                  ``"s"``
+``HORizontal:MODE:SCAle <s/div>``           time per division: record length / sample
+                                            rate / 10 (AUTO, CONStant modes; sets the
+                                            record length, rounded)
+``HORizontal:POSition <%>``                 trigger position (stored)
+``HORizontal:ROLL AUTO|ON|OFF``             roll mode (stored)
+``CH<n>:COUPling DC``                       input coupling (the SX inputs: 50 ohm DC)
+``CH<n>:POSition <div>``                    vertical position (stored)
+``CH<n>:TERmination 50``                    input termination (ohm)
 ``HEADer OFF``                              replies without command headers (ON is
                                             refused: this simulation never sends them)
 ``*ESR?``                                   Standard Event Status Register; reading it
@@ -41,8 +58,10 @@ but nobody read are dropped by the next ``*ESR?``.  With nothing available,
 ``0,"No events to report - queue empty"``.
 
 Scaling (programmer manual, WFMOutpre:YMUlt): volts = (value - YOFf) * YMUlt + YZEro.
-Values are the ADC code minus mid-scale (value = code - 128); YMUlt = range / 2**8,
-YOFf = -0.5 (centre of each code bin), YZEro = channel offset.
+RI values are the ADC code minus mid-scale (value = code - 128), YOFf = -0.5 (centre of
+each code bin); RP values are the code, YOFf = 127.5; YMUlt = range / 2**8; YZEro =
+channel offset.  With 2 bytes per point, value, YOFf are 256 times larger and YMUlt 256
+times smaller.
 """
 from __future__ import annotations
 
@@ -136,8 +155,10 @@ class TektronixDPO70000(SimScope):
 
     def initial_state(self) -> dict:
         state = super().initial_state()
-        state.update(source=1, encoding="RIBINARY", start=1, stop=1 << 30, stop_after="RUNSTOP",
-                     horizontal_mode="AUTO")
+        state.update(source=1, start=1, stop=1 << 30, stop_after="RUNSTOP",
+                     horizontal_mode="AUTO", ascii=False, bn_fmt="RI", byte_order="MSB",
+                     byte_nr=1, horizontal_position=50.0, roll="AUTO",
+                     positions={ch: 0.0 for ch in state["channels"]})
         return state
 
     def commands(self) -> list[Command]:
@@ -155,18 +176,83 @@ class TektronixDPO70000(SimScope):
                          choice({"RUNSTop": "RUNSTOP", "SEQuence": "SEQUENCE"}), str),
             Command("ACQuire:STATE", self._state),
             Command("DATa:SOUrce", self._source),
-            self.setting("DATa:ENCdg", "encoding",
-                         choice({"RIBinary": "RIBINARY", "SRIbinary": "SRIBINARY"}), str),
+            Command("DATa:ENCdg", self._encoding),
             self.setting("DATa:STARt", "start", integer(1, 1 << 30), str),
             self.setting("DATa:STOP", "stop", integer(1, 1 << 30), str),
+            self.setting("WFMOutpre:ENCdg", "ascii",
+                         choice({"ASCii": True, "BINary": False}),
+                         lambda v: "ASCII" if v else "BINARY"),
+            self.setting("WFMOutpre:BN_Fmt", "bn_fmt", choice({"RI": "RI", "RP": "RP"}), str),
+            self.setting("WFMOutpre:BYT_Or", "byte_order", choice({"MSB": "MSB", "LSB": "LSB"}),
+                         str),
             Command("WFMOutpre:BYT_Nr", self._byte_nr),
-            Command("WFMOutpre:YMUlt", lambda call: f"{self._step():.12g}"),
-            Command("WFMOutpre:YOFf", lambda call: "-0.5"),
+            Command("WFMOutpre:YMUlt", lambda call: f"{self._step() / self._scale_up():.12g}"),
+            Command("WFMOutpre:YOFf", lambda call: f"{self._y_off() * self._scale_up():.12g}"),
             Command("WFMOutpre:YZEro", lambda call: f"{self._channel()['offset']:.12g}"),
             Command("WFMOutpre:XINcr", lambda call: f"{1 / self.state['sample_rate']:.12g}"),
-            Command("WFMOutpre:NR_Pt", lambda call: str(self._points().size)),
+            Command("WFMOutpre:NR_Pt", lambda call: str(self._record_points())),
+            Command("WFMOutpre:XUNit", lambda call: '"s"'),
+            Command("WFMOutpre:YUNit", lambda call: '"V"'),
             Command("CURVe", self._curve),
+            Command("HORizontal:MAIn:UNIts", lambda call: '"s"'),
+            Command("HORizontal:MODE:SCAle", self._horizontal_scale),
+            self.setting("HORizontal:POSition", "horizontal_position", number(0.0, 100.0)),
+            self.setting("HORizontal:ROLL", "roll", choice({w: w for w in ("AUTO", "ON", "OFF")}),
+                         str),
+            Command("CH<n>:COUPling", self._coupling),
+            Command("CH<n>:POSition", self._position),
+            Command("CH<n>:TERmination", self._termination),
         ]
+
+    ENCODINGS = {("RI", "MSB"): "RIBINARY", ("RI", "LSB"): "SRIBINARY",
+                 ("RP", "MSB"): "RPBINARY", ("RP", "LSB"): "SRPBINARY"}
+
+    def _encoding(self, call: Call):
+        """DATa:ENCdg: ASCIi, or binary format and byte order in one word."""
+        state = self.state
+        if call.query:
+            return "ASCII" if state["ascii"] else self.ENCODINGS[state["bn_fmt"], state["byte_order"]]
+        token = choice({"ASCIi": "ASCII", "RIBinary": "RIBINARY", "RPBinary": "RPBINARY",
+                        "SRIbinary": "SRIBINARY", "SRPbinary": "SRPBINARY"})(call.arg())
+        state["ascii"] = token == "ASCII"
+        for (fmt, order), word in self.ENCODINGS.items():
+            if word == token:
+                state["bn_fmt"], state["byte_order"] = fmt, order
+
+    def _horizontal_scale(self, call: Call):
+        """Time per division = record length / sample rate / 10 divisions."""
+        state = self.state
+        if call.query:
+            return f"{state['points'] / state['sample_rate'] / DIVISIONS:.12g}"
+        if state["horizontal_mode"] == "MANUAL":
+            raise SCPIError(-221, "the scale is read only in MANual mode")
+        seconds = number(1e-12, 1e3)(call.arg())
+        state["points"] = integer(500, 1 << 30)(str(round(DIVISIONS * seconds * state["sample_rate"])))
+
+    def _coupling(self, call: Call):
+        self._channel_of(call.n)
+        if call.query:
+            return "DC"
+        if call.arg().upper() != "DC":
+            raise SCPIError(-224, "the DPO70000SX inputs are 50 ohm DC coupled")
+
+    def _position(self, call: Call):
+        self._channel_of(call.n)
+        if call.query:
+            return f"{self.state['positions'][call.n]:.12g}"
+        self.state["positions"][call.n] = number(-8.0, 8.0)(call.arg())
+
+    def _termination(self, call: Call):
+        self._channel_of(call.n)
+        if call.query:
+            return "50"
+        if number(1.0, 1e6)(call.arg()) != 50.0:
+            raise SCPIError(-224, "the DPO70000SX inputs are terminated in 50 ohm")
+
+    def _channel_of(self, n: int) -> dict:
+        if n not in self.state["channels"]:
+            raise SCPIError(-113, f"no channel {n}")
+        return self.state["channels"][n]
 
     def _scale(self, call: Call):
         channel = self.state["channels"].get(call.n)
@@ -207,9 +293,27 @@ class TektronixDPO70000(SimScope):
 
     def _byte_nr(self, call: Call):
         if call.query:
-            return "1"
-        if integer(1, 8)(call.arg()) != 1:
-            raise SCPIError(-224, "only 1 byte per point in this simulation")
+            return str(self.state["byte_nr"])
+        count = integer(1, 8)(call.arg())
+        if count not in (1, 2):
+            raise SCPIError(-224, "1 or 2 bytes per point for integer data")
+        self.state["byte_nr"] = count
+
+    def _scale_up(self) -> int:
+        """Factor from a 1-byte value to the value sent (256 with 2 bytes per point)."""
+        return 256 if self.state["byte_nr"] == 2 else 1
+
+    def _y_off(self) -> float:
+        """YOFf of 1-byte values: RI values are centred on 0, RP values on 128."""
+        return -0.5 if self.state["bn_fmt"] == "RI" else 127.5
+
+    def _record_points(self) -> int:
+        """Points CURVe? sends: DATa:STARt..STOP of the last record, or of the record
+        length when nothing was acquired yet."""
+        source = self.state["source"]
+        total = self.memory[source].size if source in self.memory else self.state["points"]
+        start, stop = self.state["start"], min(self.state["stop"], total)
+        return max(0, stop - start + 1)
 
     def _channel(self) -> dict:
         return self.state["channels"][self.state["source"]]
@@ -222,4 +326,13 @@ class TektronixDPO70000(SimScope):
         return codes[self.state["start"] - 1:self.state["stop"]]
 
     def _curve(self, call: Call):
-        return Block((self._points().astype(np.int16) - 128).astype(np.int8).tobytes())
+        """CURVe?: values (code - 128 for RI, code for RP; times 256 with 2 bytes)."""
+        values = self._points().astype(np.int32)
+        if self.state["bn_fmt"] == "RI":
+            values = values - 128
+        values = values * self._scale_up()
+        if self.state["ascii"]:
+            return ",".join(str(v) for v in values.tolist())
+        kind = "i" if self.state["bn_fmt"] == "RI" else "u"
+        order = ">" if self.state["byte_order"] == "MSB" else "<"
+        return Block(values.astype(f"{order}{kind}{self.state['byte_nr']}").tobytes())

@@ -165,3 +165,39 @@ def test_unknown_query_gets_no_reply_minus_113_and_the_session_stays_usable(benc
         assert read_error(session, model) == 0
     finally:
         session.close()
+
+
+def test_qcodes_tektronix_dpo70000(bench):
+    pytest.importorskip("qcodes")
+    from qcodes.instrument_drivers.tektronix import TektronixDPO70000
+    scope = TektronixDPO70000("dpo70000", bench.resources["scope_t"], visalib="@py")
+    sim = bench.instruments["scope_t"]
+    try:
+        assert scope.IDN()["model"] == "DPO73304SX"
+        scope.horizontal.mode("manual")
+        scope.horizontal.sample_rate(50e9)
+        scope.horizontal.record_length(5000)
+        scope.channel3.scale(0.02)
+        scope.channel3.offset(-0.01)
+        scope.acquisition.mode("average")
+        assert scope.horizontal.mode() == "manual" and scope.acquisition.mode() == "average"
+        assert (scope.horizontal.sample_rate(), scope.horizontal.record_length()) == (50e9, 5000)
+        assert (scope.channel3.scale(), scope.channel3.offset()) == (0.02, -0.01)
+        assert sim.state["channels"][3]["range"] == 0.2 and sim.state["averaging"]
+        scope.acquisition.mode("sample")
+        scope.acquisition.stop_after("SEQUENCE")
+        scope.acquisition.state("RUN")                  # one acquisition, then stopped
+        assert scope.acquisition.state() == "0"
+        scope.data.encoding("RIBinary")
+        scope.channel3.set_trace_length(5000)
+        trace = scope.channel3.waveform.trace()         # CURVe? as signed bytes, MSB first
+        i = np.arange(5000)
+        codes = (7 * i + 31 * 3) % 256
+        assert np.allclose(trace, ramp_volts(codes, 8, 0.2, -0.01), rtol=0, atol=1e-9)
+        assert np.allclose(scope.channel3.waveform.trace_axis(), np.linspace(0, 1e-7, 5000))
+        assert scope.ask("*ESR?") == "0"
+        scope.write("CH3:SCAle 9")
+        assert scope.ask("*ESR?") == "16"
+        assert scope.ask("EVMsg?").startswith('222,"Data out of range')
+    finally:
+        scope.close()

@@ -547,17 +547,20 @@ class OpticalTable:
         return self.scheme.detect(self, frames, period, n, acqs, avg)
 
     # ------------------------------------------------------------ acquisition
-    def _fingerprint(self) -> str:
-        """Hash of every state the physics reads (cache key)."""
-        h = hashlib.blake2b(digest_size=16)
-        for name in sorted(self.instruments):
-            st = _state(self.instruments[name])
-            h.update(name.encode())
-            try:  # one C pass; equal bytes mean equal states (a miss only recomputes)
-                h.update(pickle.dumps(st, protocol=5))
-            except Exception:  # noqa: BLE001 - anything unpicklable: the slow walk
-                _hash_into(h, st)
-        return h.hexdigest()
+    def _fingerprint(self) -> bytes | str:
+        """Every state the physics reads, as a cache key: the states pickled
+        (compared byte for byte: equal bytes mean equal states, and a miss only
+        recomputes), or a BLAKE2b hash of them when something does not pickle."""
+        names = sorted(self.instruments)
+        try:  # one C pass, no hashing: the cache compares the bytes (memcmp)
+            return pickle.dumps([(name, _state(self.instruments[name])) for name in names],
+                                protocol=5)
+        except Exception:  # noqa: BLE001 - anything unpicklable: the slow walk
+            h = hashlib.blake2b(digest_size=16)
+            for name in names:
+                h.update(name.encode())
+                _hash_into(h, _state(self.instruments[name]))
+            return h.hexdigest()
 
     def _detected_cached(self, acq: int, avg=(1, None)) -> dict:
         key = (acq, avg, self._fingerprint(), self.noise)

@@ -10,6 +10,10 @@ Command tree: Santec TSL-570 Instruction Manual, "SCPI commands":
 ``:POWer:STATe 0|1``                 laser diode current on/off
 ``:WAVelength <value>``              wavelength (m in SCPI set, nm in Legacy set)
 ``:FREQuency <value>``               optical frequency (Hz in SCPI set, THz in Legacy)
+``:WAVelength:SWEep:RANGe:MINimum?``  configurable sweep range (the tuning range here),
+``:WAVelength:SWEep:RANGe:MAXimum?``  in the wavelength unit of the command set
+``:FREQuency:SWEep:RANGe:MINimum?``   the same range as optical frequencies
+``:FREQuency:SWEep:RANGe:MAXimum?``
 ===================================  =================================================
 
 Ranges (TSL-570 data sheet): 1480-1640 nm, -15..+13 dBm.
@@ -48,7 +52,19 @@ class SantecTSL570(SimInstrument):
             Command(":POWer", self._power),
             Command(":WAVelength", self._wavelength),
             Command(":FREQuency", self._frequency),
+            Command(":WAVelength:SWEep:RANGe:MINimum", lambda call: self._range_wavelength(0)),
+            Command(":WAVelength:SWEep:RANGe:MAXimum", lambda call: self._range_wavelength(1)),
+            Command(":FREQuency:SWEep:RANGe:MINimum", lambda call: self._range_frequency(1)),
+            Command(":FREQuency:SWEep:RANGe:MAXimum", lambda call: self._range_frequency(0)),
         ]
+
+    def _range_wavelength(self, index: int) -> str:
+        scale = 1.0 if self.state["scpi_code"] == 1 else 1e-9
+        return f"{WAVELENGTH_RANGE[index] / scale:.10g}"
+
+    def _range_frequency(self, index: int) -> str:
+        scale = 1.0 if self.state["scpi_code"] == 1 else 1e12
+        return f"{C / WAVELENGTH_RANGE[index] / scale:.10g}"
 
     def _code(self, call: Call):
         if call.query:

@@ -201,3 +201,54 @@ def test_qcodes_tektronix_dpo70000(bench):
         assert scope.ask("EVMsg?").startswith('222,"Data out of range')
     finally:
         scope.close()
+
+
+def test_pymeasure_santec_tsl570(bench):
+    from pymeasure.instruments.santec import TSL570
+    laser = TSL570(bench.resources["laser_s"], visa_library="@py",
+                   read_termination="\n", write_termination="\n")
+    sim = bench.instruments["laser_s"]
+    try:
+        assert laser.id.startswith("SANTEC,TSL-570,")
+        laser.command_set = "SCPI"
+        laser.power_unit = "mW"
+        laser.power_setpoint = 2.5
+        laser.wavelength_setpoint = 1.5505e-6                  # SCPI command set: metres
+        laser.output_enabled = True
+        assert (laser.command_set, laser.power_unit, laser.output_enabled) == ("SCPI", "mW", True)
+        assert laser.power_setpoint == pytest.approx(2.5) and laser.power == pytest.approx(2.5)
+        assert laser.wavelength_setpoint == pytest.approx(1.5505e-6, rel=1e-12)
+        assert laser.frequency_setpoint == pytest.approx(299_792_458.0 / 1.5505e-6, rel=1e-9)
+        assert (laser.wavelength_min, laser.wavelength_max) == (1480e-9, 1640e-9)
+        assert sim.state["power"] == pytest.approx(2.5e-3) and sim.state["output"]
+        laser.command_set = "Legacy"                           # nm and THz
+        assert laser.wavelength_setpoint == pytest.approx(1550.5, rel=1e-12)
+        assert laser.check_errors() == []
+        laser.write(":WAVelength 2000")
+        assert [e[0] for e in laser.check_errors()] == [-222]
+    finally:
+        laser.adapter.close()
+
+
+def test_pymeasure_keysight_n7776c(bench):
+    from pymeasure.instruments.keysight import KeysightN7776C
+    laser = KeysightN7776C(bench.resources["laser_k"], visa_library="@py",
+                           read_termination="\n", write_termination="\n")
+    sim = bench.instruments["laser_k"]
+    try:
+        assert laser.id.startswith("Keysight Technologies,N7776C,")
+        laser.locked = False
+        laser.wavelength = 1552.25
+        laser.output_power_mW = 3.0
+        laser.output_enabled = True
+        assert (laser.locked, laser.output_enabled) == (False, True)
+        assert laser.wavelength == pytest.approx(1552.25, rel=1e-12)
+        assert laser.output_power_mW == pytest.approx(3.0)
+        assert laser.output_power_dBm == pytest.approx(10 * np.log10(3.0))
+        assert sim.state["wavelength"] == pytest.approx(1552.25e-9, rel=1e-12)
+        assert sim.state["power"] == pytest.approx(3e-3)
+        assert laser.check_errors() == []
+        laser.write("SOUR0:WAV 2000nm")
+        assert [e[0] for e in laser.check_errors()] == [-222]
+    finally:
+        laser.adapter.close()

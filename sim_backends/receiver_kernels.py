@@ -1,23 +1,28 @@
 """Compiled inner loops of the simulated receiver (photodiode + TIA + scope ADC).
 
-The optical table (:mod:`sim_backends.table`) computes the physics; these two
+The optical table (:mod:`sim_backends.table`) computes the physics; these
 numba kernels only fuse its per-sample arithmetic into single passes (numpy
-would make a dozen full-size temporaries per scope record). Both are compiled
+would make a dozen full-size temporaries per scope record). They are compiled
 once and cached on disk (``cache=True``). Formulas, per output row and sample m:
 
-``noise_before_shaping``: white noise at the scope rate fs whose variance is
+``noise_from_grid``: white noise at the scope rate fs whose variance is
 
     var = 2 q I fs/2 [shot] + i_n^2 fs/2 [thermal]
           + 4 R^2 (P_s S_ase + S_ase^2 B_o) fs/2 [signal-ASE, ASE-ASE beat]
 
 (one-sided PSDs over fs/2, Agrawal, Fiber-Optic Communication Systems, 4th
 ed., sec. 4.4 and 7.1), i.e. ``sqrt(var) z_pd`` plus laser RIN
-``sum_l z_l sqrt(RIN fs/2) I_l`` (I_l: laser l's photocurrent). The record is
-extended circularly to the FFT length (index m mod points).
+``sum_l z_l sqrt(RIN fs/2) I_l`` (I_l: laser l's photocurrent). P_s S_ase and
+I_l act before the photodiode's response: they are the simulation grid's
+values linearly interpolated at the scope instants. The record is extended
+circularly to the FFT length (index m mod points).
 
 ``tia_and_adc``: I = I_signal + I_ase,mean + s n_shaped (s = 1/sqrt(N) for N
 averaged records); V = I_sat tanh(I / I_sat) Z_t + sigma_adc z_adc (volts at
 the ADC, quantised afterwards by :func:`sim_backends.physics.quantiser.to_codes`).
+
+``cubic_at``: 4-point Lagrange interpolation of the (2x Fourier-interpolated)
+signal at the scope instants.
 """
 from __future__ import annotations
 
@@ -26,33 +31,40 @@ from numba import njit
 
 
 @njit(cache=True, fastmath=False)
-def noise_before_shaping(current, ase_rows, laser_rows, z_pd, z_rin, shot_q_fs, thermal_var,
-                         ase_beat_coef, ase_const, rin_scale):
-    """White noise [frames, rows, length] (float32) before receiver shaping.
-
-    current [F, R, P] (A), ase_rows [F, R, P] (sum P_s S_ase, W^2/Hz),
-    laser_rows [F, L, R, P] (A), z_pd [F, R, length], z_rin [F, L, length]
-    (standard normal), shot_q_fs = q fs (0: off), thermal_var = i_n^2 fs/2,
-    ase_beat_coef = 4 R^2 fs/2 (0: off), ase_const [R] = 4 R^2 S_ase^2 B_o fs/2,
-    rin_scale = sqrt(RIN_lin fs/2) (0: off)."""
+def noise_from_grid(current, ase_grid, laser_grids, rows, i0, i1, frac, z_pd, z_rin, shot_q_fs,
+                    thermal_var, ase_beat_coef, ase_const, rin_scale, resp):
+    """White noise [frames, rows, length] (float32) before receiver shaping
+    (module docstring). current [F, R, P] (A); the signal-ASE row
+    ase_grid[f, rows[r]] ([F, Q, n], sum P_s S_ase, W^2/Hz) and each laser's
+    optical power laser_grids[l][f, rows[r]] (a tuple of [F, Q, n] arrays, W;
+    photocurrent = resp x power) are linearly interpolated at the scope
+    instants (i0, i1, frac) on the fly; z_pd [F, R, length], z_rin [F, L,
+    length] (standard normal), shot_q_fs = q fs (0: off), thermal_var = i_n^2
+    fs/2, ase_beat_coef = 4 R^2 fs/2 (0: off), ase_const [F, R] = 4 R^2
+    S_ase^2 B_o fs/2, rin_scale = sqrt(RIN_lin fs/2) (0: off)."""
     nf, nr, npts = current.shape
-    nl = laser_rows.shape[1]
+    nl = len(laser_grids)
     length = z_pd.shape[2]
     out = np.empty((nf, nr, length), dtype=np.float32)
     for f in range(nf):
         for r in range(nr):
+            q = rows[r]
             c0 = thermal_var + ase_const[f, r]
             for m0 in range(0, length, npts):       # the record, then its circular extension
                 stop = min(length - m0, npts)
                 for k in range(stop):
+                    a = np.float64(frac[k])
+                    ase = ase_grid[f, q, i0[k]] * (1.0 - a) + ase_grid[f, q, i1[k]] * a
                     var = (c0 + shot_q_fs * max(current[f, r, k], 0.0)
-                           + ase_beat_coef * max(ase_rows[f, r, k], 0.0))
+                           + ase_beat_coef * max(ase, 0.0))
                     out[f, r, m0 + k] = np.sqrt(var) * z_pd[f, r, m0 + k]
                 if rin_scale > 0.0:
                     for lz in range(nl):
+                        g = laser_grids[lz]
                         for k in range(stop):
-                            out[f, r, m0 + k] += (z_rin[f, lz, m0 + k] * rin_scale
-                                                  * laser_rows[f, lz, r, k])
+                            a = np.float64(frac[k])
+                            p = g[f, q, i0[k]] * (1.0 - a) + g[f, q, i1[k]] * a
+                            out[f, r, m0 + k] += z_rin[f, lz, m0 + k] * rin_scale * resp * p
     return out
 
 
@@ -90,20 +102,6 @@ def _tia_output(t, gain, adc_sigma, z_adc):
             for m in range(npts):
                 t[f, r, m] = t[f, r, m] * gain + sg * z_adc[f, r, m]
     return t
-
-
-@njit(cache=True, fastmath=False)
-def lerp_at(x, i0, i1, frac):
-    """Rows x [R, n] at fractional positions: x[:, i0] (1 - frac) + x[:, i1] frac -> [R, P]
-    (float64; the linear interpolation the scope's sampling instants need)."""
-    nr = x.shape[0]
-    npts = i0.shape[0]
-    out = np.empty((nr, npts))
-    for r in range(nr):
-        for m in range(npts):
-            a = frac[m]
-            out[r, m] = x[r, i0[m]] * (1.0 - a) + x[r, i1[m]] * a
-    return out
 
 
 @njit(cache=True, fastmath=False)

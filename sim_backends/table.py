@@ -680,10 +680,6 @@ class OpticalTable:
         frames = det["power"].shape[0]
         signal = sum(det["by_laser"][name][:, rows] for name in lasers) * r
         current = self._sample(signal, det, fs, points, bw, _SCOPE_UPSAMPLE) + pdp.dark_current_a
-        shaping = np.concatenate([det["ase_beat"][:, rows]] +
-                                 [det["by_laser"][name][:, rows] * r for name in lasers], axis=1)
-        shaping = self._interpolate(shaping, det, fs, points)
-        shaping = shaping.reshape(frames, 1 + len(lasers), len(rows), points)
         s_ase = det["ase_psd"][:, rows]
         b_o = det["optical_bandwidth"]
         on = self.noise
@@ -702,13 +698,19 @@ class OpticalTable:
         else:
             z_rin = np.zeros((frames, len(lasers), 1), np.float32)
         rin = units.db_to_lin(self.topology.devices.laser.rin_db_per_hz)
-        white = kernels.noise_before_shaping(
-            current, shaping[:, 0], np.ascontiguousarray(shaping[:, 1:]), z_pd, z_rin,
+        # the noise variances (shot, beat) and the RIN scale act before the
+        # photodiode's response: the optical powers interpolated at the scope
+        # instants (linear, on the simulation grid), inside the kernel
+        i0, i1, frac = self._memo(("rx_positions", det["n"], det["period"], fs, points, 1),
+                                  lambda: _positions(det["n"], det["period"], fs, points, 1))
+        white = kernels.noise_from_grid(
+            current, det["ase_beat"], tuple(det["by_laser"][name] for name in lasers),
+            np.asarray(rows, np.int64), i0, i1, frac, z_pd, z_rin,
             units.Q * fs if on.shot else 0.0,
             pdp.input_noise_a_per_rthz**2 * fs / 2 if on.thermal else 0.0,
             4 * r**2 * fs / 2 if on.ase else 0.0,
             4 * r**2 * s_ase**2 * b_o * fs / 2 if on.ase else np.zeros_like(s_ase),
-            float(np.sqrt(rin * fs / 2)) if on.rin else 0.0)
+            float(np.sqrt(rin * fs / 2)) if on.rin else 0.0, r)
         h = self._memo(("rx_h", length, fs, bw), lambda: (
             filters.gaussian(sfft.rfftfreq(length, 1 / fs), pdp.bandwidth_hz)
             * filters.gaussian(sfft.rfftfreq(length, 1 / fs), bw)).astype(np.complex64))
@@ -754,16 +756,6 @@ class OpticalTable:
         up = sfft.irfft(spec, n=m, axis=-1)
         flat = np.ascontiguousarray(up.reshape(-1, m))
         return kernels.cubic_at(flat, i0, frac).reshape(up.shape[:-1] + (i0.size,))
-
-    def _interpolate(self, x: np.ndarray, det: dict, fs: float, points: int) -> np.ndarray:
-        """Periodic x [..., n] at the scope instants by linear interpolation on
-        the simulation grid, without the receiver response: the optical powers
-        that set the noise variances (shot, beat noise) and scale the laser RIN
-        act before the photodiode's electrical response."""
-        n, period = det["n"], det["period"]
-        i0, i1, frac = self._memo(("rx_positions", n, period, fs, points, 1),
-                                  lambda: _positions(n, period, fs, points, 1))
-        return _lerp(x, i0, i1, frac)
 
     def optical_power(self, meter: str, channel: int) -> float:
         """Power meter reading (W): channel i (1-based) taps the centre input of
@@ -835,18 +827,6 @@ def _positions(n: int, period: float, fs: float, points: int, upsample: int):
     i0 = np.floor(pos).astype(np.int64) % m
     frac = pos - np.floor(pos)
     return i0, (i0 + 1) % m, frac.astype(np.float32)
-
-
-def _lerp(x: np.ndarray, i0, i1, frac) -> np.ndarray:
-    """x [..., n] linearly interpolated at (i0, i1, frac) -> [..., points] float64."""
-    flat = np.ascontiguousarray(x.reshape(-1, x.shape[-1]))
-    return kernels.lerp_at(flat, i0, i1, frac).reshape(x.shape[:-1] + (i0.size,))
-
-
-def _wrap(x: np.ndarray, length: int) -> np.ndarray:
-    """x [..., points] extended circularly to ``length`` samples."""
-    reps = -(-length // x.shape[-1])
-    return np.concatenate([x] * reps, axis=-1)[..., :length] if reps > 1 else x[..., :length]
 
 
 def _frame_of(det: dict, f: int) -> dict:

@@ -85,7 +85,7 @@ class KeysightUXR(SimScope):
                      bandwidth=MAX_BANDWIDTH, interpolate="0", timebase_position=0.0, roll=False,
                      sweep="TRIGGERED", edge_source="CHAN1", edge_slope="POSITIVE",
                      trigger_levels={source: 0.0 for source in TRIGGER_SOURCES},
-                     run_state="RUN")
+                     run_state="RUN", mode="RTIM")
         return state
 
     def __init__(self, *args, **kwargs):

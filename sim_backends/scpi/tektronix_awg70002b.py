@@ -29,6 +29,10 @@ Command tree: Tektronix AWG70000A/B Series Programmer Manual:
 ``MMEMory:OPEN "<path>.wfmx"``                                load a WFMX file into the
                                                               waveform list (its stem)
 ``SYSTem:ERRor:CODE? / :COUNt? / :ALL?``                      error queue (SCPI-99 forms)
+``SOURce<n>:MARKer<m>:VOLTage[:LEVel][:IMMediate]:HIGH|LOW``  marker levels, -1.4..1.4 V
+``OUTPut<n>:WVALue:ANALog[:STATe] FIRSt|ZERO``                analog output while waiting
+``OUTPut<n>:WVALue:MARKer<m> FIRSt|LOW|HIGH``                 marker output while waiting
+``OUTPut<n>:SVALue:MARKer<m> OFF|LOW``                        marker output when stopped
 ============================================================  ==============================
 
 The direct DAC output has no offset control: ``offset`` stays 0 V.
@@ -82,6 +86,9 @@ class TektronixAWG70002B(SimAWG):
             channel["waveform"] = ""
         state.update(clock_source="INT", external_clock=6.25e9, mode="AWG", all_off=False,
                      directory=DEFAULT_DIRECTORY)
+        for channel in state["channels"].values():
+            channel.update(hold="FIRST", markers={m: {"HIGH": 1.0, "LOW": 0.0, "WAIT": "FIRST",
+                                                       "STOPPED": "OFF"} for m in (1, 2)})
         return state
 
     def configure(self, settings: dict) -> None:
@@ -117,7 +124,31 @@ class TektronixAWG70002B(SimAWG):
             Command("MMEMory:DATA", self._file_data),
             Command("MMEMory:DELete", self._file_delete),
             Command("MMEMory:OPEN", self._open),
+            Command("OUTPut<n>:WVALue:ANALog[:STATe]", self._hold),
+            Command("SOURce<n>:MARKer<n>:VOLTage[:LEVel][:IMMediate]:HIGH",
+                    lambda call: self._marker(call, "HIGH", number(-1.4, 1.4), "{:.12g}")),
+            Command("SOURce<n>:MARKer<n>:VOLTage[:LEVel][:IMMediate]:LOW",
+                    lambda call: self._marker(call, "LOW", number(-1.4, 1.4), "{:.12g}")),
+            Command("OUTPut<n>:WVALue:MARKer<n>", lambda call: self._marker(
+                call, "WAIT", choice({"FIRSt": "FIRST", "LOW": "LOW", "HIGH": "HIGH"}), "{}")),
+            Command("OUTPut<n>:SVALue:MARKer<n>", lambda call: self._marker(
+                call, "STOPPED", choice({"OFF": "OFF", "LOW": "LOW"}), "{}")),
         ]
+
+    def _hold(self, call: Call):
+        channel = self._channel(call.n)
+        if call.query:
+            return channel["hold"]
+        channel["hold"] = choice({"FIRSt": "FIRST", "ZERO": "ZERO"})(call.arg())
+
+    def _marker(self, call: Call, key: str, parse, fmt: str):
+        channel = self._channel(call.suffixes[0])
+        marker = call.suffixes[1] if len(call.suffixes) > 1 else 1
+        if marker not in channel["markers"]:
+            raise SCPIError(-113, f"no marker {marker}")
+        if call.query:
+            return fmt.format(channel["markers"][marker][key])
+        channel["markers"][marker][key] = parse(call.arg())
 
     def _offset(self, call: Call):
         if call.query:

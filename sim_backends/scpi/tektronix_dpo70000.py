@@ -39,6 +39,13 @@ Command tree: Tektronix MSO/DPO70000 Series Programmer Manual:
 ``CH<n>:COUPling DC``                       input coupling (the SX inputs: 50 ohm DC)
 ``CH<n>:POSition <div>``                    vertical position (stored)
 ``CH<n>:TERmination 50``                    input termination (ohm)
+``TRIGger:{A|B}:TYPe EDGE``                 trigger type (edge only here)
+``TRIGger:{A|B}:EDGE:SOUrce CH<n>|AUX``     edge source, ``:SLOpe RISe|FALL|EITHer``,
+``TRIGger:{A|B}:EDGE:COUPling DC|...``      coupling (stored)
+``TRIGger:{A|B}:LEVel <V>``                 trigger level
+``TRIGger:{A|B}:READY?``                    1 while acquiring (RUN), else 0
+``TRIGger:STATE?``                          SAVE when stopped after an acquisition,
+                                            READY while running, else ARMED
 ``HEADer OFF``                              replies without command headers (ON is
                                             refused: this simulation never sends them)
 ``*ESR?``                                   Standard Event Status Register; reading it
@@ -158,7 +165,9 @@ class TektronixDPO70000(SimScope):
         state.update(source=1, start=1, stop=1 << 30, stop_after="RUNSTOP",
                      horizontal_mode="AUTO", ascii=False, bn_fmt="RI", byte_order="MSB",
                      byte_nr=1, horizontal_position=50.0, roll="AUTO",
-                     positions={ch: 0.0 for ch in state["channels"]})
+                     positions={ch: 0.0 for ch in state["channels"]},
+                     triggers={t: {"type": "EDGE", "source": "CH1", "slope": "RISE",
+                                   "coupling": "DC", "level": 0.0} for t in "AB"})
         return state
 
     def commands(self) -> list[Command]:
@@ -202,7 +211,33 @@ class TektronixDPO70000(SimScope):
             Command("CH<n>:COUPling", self._coupling),
             Command("CH<n>:POSition", self._position),
             Command("CH<n>:TERmination", self._termination),
+            Command("TRIGger:STATE", self._trigger_state),
+        ] + [command for t in "AB" for command in self._trigger_commands(t)]
+
+    def _trigger_commands(self, t: str) -> list[Command]:
+        def field(key, parse, fmt=str):
+            def handler(call: Call):
+                if call.query:
+                    return fmt(self.state["triggers"][t][key])
+                self.state["triggers"][t][key] = parse(call.arg())
+            return handler
+        sources = {f"CH{n}": f"CH{n}" for n in range(1, self.n_channels + 1)} | {"AUX": "AUX"}
+        return [
+            Command(f"TRIGger:{t}:TYPe", field("type", choice({"EDGE": "EDGE"}))),
+            Command(f"TRIGger:{t}:EDGE:SOUrce", field("source", choice(sources))),
+            Command(f"TRIGger:{t}:EDGE:SLOpe", field("slope", choice(
+                {"RISe": "RISE", "FALL": "FALL", "EITHer": "EITHER"}))),
+            Command(f"TRIGger:{t}:EDGE:COUPling", field("coupling", choice(
+                {w: w.upper() for w in ("AC", "DC", "HFRej", "LFRej", "NOISErej", "ATRIGger")}))),
+            Command(f"TRIGger:{t}:LEVel", field("level", number(-5.0, 5.0),
+                                                lambda v: f"{v:.12g}")),
+            Command(f"TRIGger:{t}:READY", lambda call: fmt_bool(self.state["running"])),
         ]
+
+    def _trigger_state(self, call: Call):
+        if self.state["running"]:
+            return "READY"
+        return "SAVE" if self.acquisitions else "ARMED"
 
     ENCODINGS = {("RI", "MSB"): "RIBINARY", ("RI", "LSB"): "SRIBINARY",
                  ("RP", "MSB"): "RPBINARY", ("RP", "LSB"): "SRPBINARY"}

@@ -304,3 +304,18 @@ def report_dict(reports: dict[str, EnergyReport]) -> dict:
     first = next(iter(reports.values()))
     return {"boundaries": out, "macs_per_second": first.macs_per_second,
             "references": {p.name: p.mw_per_tops for p in first.references}}
+
+
+def boundary_summary(metrics: dict) -> list[str]:
+    """One line per boundary from a run file's metrics ({name: (values, unit)}, as
+    :func:`labctl.runfile.read_summary` gives them): ``energy/<boundary>/...``
+    (last value); boundaries the run did not record are left out."""
+    import numpy as np
+    lines = []
+    for b in BOUNDARIES:
+        mw, pj = metrics.get(f"energy/{b}/mw_per_tops"), metrics.get(f"energy/{b}/pj_per_mac")
+        if mw is None or pj is None or not np.size(mw[0]):
+            continue
+        lines.append(f"energy {b:7s} {float(np.ravel(mw[0])[-1]):10.4g} mW/TOPS "
+                     f"{float(np.ravel(pj[0])[-1]):10.4g} pJ/MAC")
+    return lines

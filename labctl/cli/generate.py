@@ -117,6 +117,9 @@ def print_summary(path: Path, sheets: list[Path], result) -> None:
     for key in ("ber", "energy_mw_per_tops", "pj_per_mac", "crosstalk_db"):
         if key in s.metrics:
             print(f"  {key:34s} {_fmt(s.metrics[key])}")
+    from labctl.energy import boundary_summary
+    for line in boundary_summary(s.metrics):
+        print(f"  {line}")
     if result.error:
         print(f"  error: {result.error}")
     print(f"run file:      {path}")

@@ -86,9 +86,22 @@ def cmd_run(args) -> int:
     except ParameterError as exc:  # found by the sequence's setup (e.g. an unknown model)
         raise UsageError(str(exc)) from None
     print(f"{result.status}: {result.steps} steps -> {out}")
+    _print_energy(out)
     if result.status == "failed":
         print(f"error: {result.error}", file=sys.stderr)
     return 0 if result.status == "completed" else 1
+
+
+def _print_energy(path: Path) -> None:
+    """One line per energy boundary the run recorded (energy, generate...)."""
+    from labctl.energy import boundary_summary
+    from labctl.runfile import read_summary
+    try:
+        metrics = read_summary(path).metrics
+    except (OSError, KeyError):
+        return
+    for line in boundary_summary(metrics):
+        print(f"  {line}")
 
 
 def default_out_path(sequence: str, now: datetime | None = None) -> Path:

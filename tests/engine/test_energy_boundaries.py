@@ -176,3 +176,14 @@ def test_an_edge_booster_is_one_more_amplifier_at_every_boundary(bench):
     for name in BOUNDARIES:
         assert more[name].components["amplifiers"] == pytest.approx(
             base[name].components["amplifiers"] + unit), name
+
+
+def test_labctl_run_energy_prints_one_line_per_boundary(tmp_path, capsys):
+    out = tmp_path / "e.h5"
+    assert main(["run", "energy", "--bench", DEFAULT_TIME, "--set", "size=8", "--set", "columns=8",
+                 "--set", "schemes=time", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    with h5py.File(out, "r") as f:
+        for b in BOUNDARIES:
+            mw = f[f"entry/metrics/energy/{b}/mw_per_tops"][-1]
+            assert re.search(rf"^  energy {b}\s+{re.escape(f'{mw:.4g}')} mW/TOPS", printed, re.M)

@@ -1,7 +1,7 @@
 """Optical frames per second of the in-process simulated bench, side by side.
 
 Usage:  python benchmarks/bench_frames.py [--tiles 64] [--repeats 3] [--workers 2]
-                                          [--baseline DIR] [--scheme wdm|time]
+                                          [--baseline DIR] [--scheme wdm|time] [--pin CPU]
 
 One product of ``--tiles`` frames (a 8*t x 64 weight matrix times 64 x 16 signed
 inputs on the default bench and operating point: 2.875 GBd, 32 averaged scope
@@ -30,6 +30,12 @@ load on a shared machine), its ratio to ``frame-by-frame`` and, with
 
 Every child reports its wall time for the product alone (calibration skipped:
 nominal design values, the frame cost is the same) and its peak RSS.
+
+``--pin CPU`` runs every child on that one CPU (``os.sched_setaffinity``):
+equal resources for code that uses one core (this one) and code whose FFTs
+spread over every core (f531e23's overlap-save filters, ``workers=-1``), and
+less sensitive to other load on a shared machine. Unpinned, such a baseline
+takes a second core when one is idle.
 """
 from __future__ import annotations
 
@@ -77,7 +83,8 @@ print(json.dumps({"frames": engine.frames_run - frames0, "wall": wall, "cpu": cp
 """
 
 
-def run_child(mode: str, tiles: int, bench_file: Path, tree: Path | None) -> dict:
+def run_child(mode: str, tiles: int, bench_file: Path, tree: Path | None,
+              pin: int | None = None) -> dict:
     env = dict(os.environ)
     if tree is not None:
         env["PYTHONPATH"] = str(tree)
@@ -87,7 +94,8 @@ def run_child(mode: str, tiles: int, bench_file: Path, tree: Path | None) -> dic
     # cwd: a ``-c`` child puts its working directory first on sys.path
     out = subprocess.run([sys.executable, "-c", CHILD, "batched" if mode == "baseline" else mode,
                           str(tiles), str(bench_file)], env=env, capture_output=True, text=True,
-                         check=True, cwd=str(tree) if tree is not None else tempfile.gettempdir())
+                         check=True, cwd=str(tree) if tree is not None else tempfile.gettempdir(),
+                         preexec_fn=None if pin is None else lambda: os.sched_setaffinity(0, {pin}))
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -97,6 +105,7 @@ def main(argv=None) -> int:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--workers", type=int, default=0, help="also measure N Dask workers")
     ap.add_argument("--baseline", type=Path, help="another labctl checkout to compare with")
+    ap.add_argument("--pin", type=int, help="run every child on this one CPU")
     from labctl.mvm.embedded_benches import default_scheme, embedded_files
     ap.add_argument("--scheme", default=default_scheme(), choices=tuple(embedded_files()),
                     help="run on the embedded simulated bench of this scheme")
@@ -109,7 +118,7 @@ def main(argv=None) -> int:
     for _ in range(args.repeats):
         for m in modes:
             runs[m].append(run_child(m, args.tiles, bench_file,
-                                     args.baseline if m == "baseline" else None))
+                                     args.baseline if m == "baseline" else None, args.pin))
     med = {m: statistics.median(r["frames"] / r["wall"] for r in runs[m]) for m in modes}
     base = med.get("baseline")
     print(f"{'mode':16s} {'frames':>6s} {'frames/s':>9s} {'best':>7s} {'cpu f/s':>8s} "

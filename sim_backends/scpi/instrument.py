@@ -15,7 +15,8 @@ completes before the next message is read; ``*ESR?`` returns the register and cl
 it; ``*CLS`` clears it and the error queue.
 
 A query this interpreter does not know (``-113`` in the queue) gets no reply: the
-client's read times out and the connection stays usable for the next message.
+client's read times out and the connection stays usable for the next message.  A
+query-only header sent without ``?`` is ``-113`` too and sends nothing back.
 
 Error queue (SCPI-99 vol. 2, 21.8): first in, first out, at most
 :attr:`QUEUE_SIZE` entries; when full, the newest entry is replaced by
@@ -206,6 +207,10 @@ class SimInstrument:
                 continue
             except Exception as exc:  # the simulated hardware failed: -200 execution error
                 self.push_error(-200, f"{ERRORS[-200]}; {type(exc).__name__}: {exc}")
+                continue
+            if result is not None and result is not _SILENT and not header.endswith("?"):
+                # a query-only header sent as a command: nothing may be sent back
+                self.push_error(-113, f"{header} is a query only")
                 continue
             if isinstance(result, Block):
                 reply.block, reply.indefinite = result.data, result.indefinite

@@ -133,3 +133,12 @@ def test_dpo70000_encodings_scale_to_the_same_volts(encoding, byte_nr, dtype, of
     volts = (values - y_off) * y_mult + y_zero
     assert np.allclose(volts, (codes - 127.5) * 0.5 / 256 + 0.1, rtol=0, atol=1e-12)
     assert ask(dpo, "DATa:ENCdg?") == encoding.upper()
+
+
+@pytest.mark.parametrize("model, header", [("tektronix_awg70002b", "AWGControl:RSTate"),
+                                           ("keysight_uxr", ":WAVeform:YUNits"),
+                                           ("keysight_n7776c", "*IDN")])
+def test_query_only_header_sent_as_a_command_answers_nothing(model, header):
+    inst = create("x", model)
+    assert inst.handle(header.encode()) is None
+    assert ask(inst, ":SYSTem:ERRor?").startswith("-113,")

@@ -55,7 +55,10 @@ Randomness: :class:`sim_backends.physics.streams.Streams`. Device spreads
 ``("device", ...)`` streams of the *bench* seed (one physical bench), noise
 from ``(source, ..., acquisition)`` streams of the run seed, where the
 acquisition index counts the acquisitions of each scope (scopes acquired in
-lockstep share one realisation of the upstream noises).
+lockstep share one realisation of the upstream noises): ("dac", awg, channel,
+acq), ("rin", laser, acq), and per scope ("pd", scope, acq) for all its
+photodiode rows and ("adc", scope, acq) for all its ADC rows, drawn by the
+compiled sampler :mod:`sim_backends.physics.normals` from ``Streams.state``.
 """
 from __future__ import annotations
 

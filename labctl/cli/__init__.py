@@ -12,7 +12,7 @@ import importlib
 import sys
 
 #: Sub-command modules, in the order they appear in ``labctl --help``.
-COMMAND_MODULES = ("sim", "bench", "run", "recover", "generate", "energy", "train", "gui")
+COMMAND_MODULES = ("sim", "bench", "run", "recover", "generate", "energy", "train", "gui", "twin")
 
 
 class UsageError(Exception):

@@ -1,0 +1,143 @@
+"""``twin-fit`` recovers a hidden bench's device figures over the SCPI sockets.
+
+A 'hidden' bench (the embedded default bench with perturbed ``[topology.devices]``:
+V_pi 5 -> 6 V, extinction ratio 25 -> 22 dB) is served by the simulated SCPI
+servers and plays the real bench. The measuring bench file is the default bench
+text with every resource pointing at those sockets: the calibration and the fit
+read only it and the calibration file, never the hidden file. Each recovered
+figure must lie within 3 of its stated standard errors of the hidden truth (and
+the standard error must be meaningful: < 5 % of the value), and the precision
+the fitted twin predicts in process must match the one measured over the sockets
+within 0.3 bit.
+"""
+from __future__ import annotations
+
+import re
+import tomllib
+
+import numpy as np
+import pytest
+
+from labctl import sim_servers
+from labctl.bench import DEFAULT_SIM, load_bench, parse_bench
+from labctl.engine import RunEngine
+
+HIDDEN = {"v_pi = 5.0 ": "v_pi = 6.0 ", "extinction_ratio_db = 25.0": "extinction_ratio_db = 22.0"}
+TRUE_V_PI, TRUE_ER = 6.0, 22.0
+
+
+def _default_text() -> str:
+    from importlib import resources
+
+    import labctl.bench as lb
+    return resources.files(lb).joinpath(DEFAULT_SIM).read_text(encoding="utf-8")
+
+
+def _hidden_text() -> str:
+    text = _default_text()
+    for old, new in HIDDEN.items():
+        assert old in text
+        text = text.replace(old, new)
+    return text
+
+
+def _pointed_at(text: str, resources: dict[str, str]) -> str:
+    """``text`` with each instrument's ``resource`` set to its served socket."""
+    out, name = [], None
+    for line in text.splitlines():
+        m = re.match(r"\[instruments\.(\w+)\]", line.strip())
+        if m:
+            name = m.group(1)
+        elif line.strip().startswith("["):
+            name = None
+        if name in resources and re.match(r"\s*resource\s*=", line):
+            line = f'resource = "{resources[name]}"'
+        out.append(line)
+    return "\n".join(out) + "\n"
+
+
+def _product(seed: int = 7, n: int = 16, columns: int = 32):
+    rng = np.random.default_rng(seed)
+    return rng.uniform(-1, 1, (n, n)), rng.uniform(-1, 1, (n, columns))
+
+
+@pytest.fixture(scope="module")
+def fitted(tmp_path_factory):
+    """Calibrate and fit the hidden bench over the sockets; also measure its precision."""
+    from labctl.metrics import enob
+    from labctl.mvm.backends import BenchBackend
+
+    tmp = tmp_path_factory.mktemp("twin")
+    hidden = parse_bench(_hidden_text(), origin="<hidden>")
+    with sim_servers.start(hidden) as servers:
+        measuring = tmp / "bench.toml"
+        measuring.write_text(_pointed_at(_default_text(), servers.resources), encoding="utf-8")
+        bench = load_bench(measuring)
+        assert not bench.simulated                 # reached through the drivers only
+        cal = tmp / "cal.h5"
+        engine = RunEngine()
+        r = engine.run("calibrate", {"calibration_file": str(cal), "check_size": 8}, bench,
+                       out=tmp / "cal_run.h5")
+        assert r.status == "completed", r.error
+        out = tmp / "fitted.toml"
+        r = engine.run("twin-fit", {"calibration_file": str(cal), "fitted_file": str(out)},
+                       bench, out=tmp / "twin.h5")
+        assert r.status == "completed", r.error
+        w, x = _product()
+        with BenchBackend(bench, calibration=str(cal)) as be:
+            enob_hidden = enob(be.matmul(w, x), w @ x)
+        truth = {"lock_error": dict(servers.table.lock_error)}
+    return {"tmp": tmp, "fitted": out, "run": tmp / "twin.h5", "cal": cal,
+            "enob_hidden": enob_hidden, "truth": truth, "bench": bench}
+
+
+def _per_modulator(run):
+    import h5py
+    with h5py.File(run, "r") as f:
+        d = f["entry/data"]
+        return {k: d[k][()] for k in ("v_pi", "v_pi_stderr", "bias_offset_v", "bias_offset_stderr",
+                                      "measured_a", "predicted_a")}
+
+
+def test_v_pi_recovered_per_modulator(fitted):
+    d = _per_modulator(fitted["run"])
+    assert d["v_pi"].shape == (8,)
+    assert np.all(d["v_pi_stderr"] < 0.05 * TRUE_V_PI)
+    assert np.all(np.abs(d["v_pi"] - TRUE_V_PI) < 3 * d["v_pi_stderr"]), d
+
+
+def test_bias_offsets_recovered(fitted):
+    d = _per_modulator(fitted["run"])
+    truth = np.array([fitted["truth"]["lock_error"][(e, ch)] for e in ("edge_a", "edge_b")
+                      for ch in (1, 2, 3, 4)])
+    # the offsets are ~0.05 V; their errors must be far below that spread to be meaningful
+    assert np.all(d["bias_offset_stderr"] < 0.05 * np.std(truth))
+    assert np.all(np.abs(d["bias_offset_v"] - truth) < 3 * d["bias_offset_stderr"]), (d, truth)
+
+
+def test_fitted_bench_file(fitted):
+    text = fitted["fitted"].read_text()
+    mzm = tomllib.loads(text)["topology"]["devices"]["mzm"]
+    se = {k: float(re.search(rf"^{k} = \S+\s+# \+- (\S+)", text, re.M).group(1))
+          for k in ("v_pi", "extinction_ratio_db")}
+    assert se["v_pi"] < 0.05 * TRUE_V_PI and se["extinction_ratio_db"] < 0.05 * TRUE_ER
+    assert abs(mzm["v_pi"] - TRUE_V_PI) < 3 * se["v_pi"]
+    assert abs(mzm["extinction_ratio_db"] - TRUE_ER) < 3 * se["extinction_ratio_db"]
+    assert mzm["driver_gain"] == 10.0                      # kept from the bench file
+    twin = load_bench(fitted["fitted"])
+    assert twin.simulated and twin.topology.devices.mzm.v_pi == mzm["v_pi"]
+    assert fitted["run"].with_suffix(".png").stat().st_size > 10_000
+    d = _per_modulator(fitted["run"])
+    swing = np.ptp(d["measured_a"], axis=1)
+    assert np.all(np.abs(d["measured_a"] - d["predicted_a"]).max(axis=1) < 1e-3 * swing)
+
+
+def test_twin_predicts_the_hidden_precision(fitted):
+    from labctl.metrics import enob
+    from labctl.mvm.backends import SimBackend
+
+    w, x = _product()
+    twin = load_bench(fitted["fitted"])
+    with SimBackend(twin) as be:           # calibrated in process on the twin
+        enob_twin = enob(be.matmul(w, x), w @ x)
+    assert abs(enob_twin - fitted["enob_hidden"]) < 0.3, (enob_twin, fitted["enob_hidden"])

@@ -8,8 +8,8 @@ Command tree: Tektronix AWG70000A/B Series Programmer Manual:
 ``SOURce<n>:VOLTage[:LEVel][:IMMediate][:AMPLitude] <V>``     0.25..0.5 Vpp (direct output)
 ``OUTPut<n>[:STATe] ON|OFF``                                  channel output
 ``WLISt:WAVeform:NEW "<name>",<size>``                        new waveform (float samples)
-``WLISt:WAVeform:DATA "<name>",<start>,<size>,<block>``       IEEE float32 LE, -1.0..+1.0
-``WLISt:WAVeform:DATA? "<name>",<start>,<size>``              read back as a block
+``WLISt:WAVeform:DATA "<name>"[,<start>[,<size>]],<block>``   IEEE float32 LE, -1.0..+1.0
+``WLISt:WAVeform:DATA? "<name>"[,<start>[,<size>]]``          read back as a block
 ``WLISt:WAVeform:DELete "<name>"|ALL``                        delete
 ``WLISt:WAVeform:LENGth? "<name>"``                           length (samples)
 ``SOURce<n>:CASSet:WAVeform "<name>"``                        assign waveform to channel
@@ -245,11 +245,17 @@ class TektronixAWG70002B(SimAWG):
             size = (integer(0, wave.size - start)(call.args[2]) if len(call.args) > 2
                     else wave.size - start)
             return Block(wave[start:start + size].astype("<f4").tobytes())
-        start = integer(0, wave.size)(call.arg(1))
+        # WLISt:WAVeform:DATA "<name>"[,<start>[,<size>]],<block>
         if call.block is None:
             raise SCPIError(-104, "block data expected")
-        size = integer(0, wave.size - start)(call.arg(2))
+        if len(call.block) % 4:
+            raise SCPIError(-224, "block length not a multiple of 4 bytes (float32 samples)")
         samples = np.frombuffer(call.block, dtype="<f4")
+        given = [a for a in call.args[1:] if a != ""]
+        start = integer(0, wave.size)(given[0]) if given else 0
+        size = integer(0, wave.size - start)(given[1]) if len(given) > 1 else samples.size
+        if start + size > wave.size:
+            raise SCPIError(-222, f"{size} samples from {start} exceed {wave.size}")
         if samples.size != size:
             raise SCPIError(-224, f"size {size} but {samples.size} samples in the block")
         if not np.all(np.abs(samples) <= 1.0):

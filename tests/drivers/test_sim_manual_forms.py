@@ -94,7 +94,7 @@ def test_awg70000_mass_memory_and_wfmx_load():
     assert ask(awg, "MMEMory:CDIRectory?") == '"\\Users\\OEM\\Documents"'
     samples = np.linspace(-1, 1, 2400, dtype=np.float32)
     data = wfmx(samples)
-    awg.handle(f'MMEMory:DATA "ramp.wfmx",#{len(str(len(data)))}{len(data)}'.encode(), data)
+    awg.handle(b'MMEMory:DATA "ramp.wfmx",', data)         # (text before the block, block)
     assert awg.handle(b'MMEMory:DATA? "C:\\Users\\OEM\\Documents\\RAMP.WFMX"') \
         == f"#{len(str(len(data)))}{len(data)}".encode() + data + b"\n"
     awg.handle(b'MMEMory:OPEN "C:\\Users\\OEM\\Documents\\ramp.wfmx"')
@@ -142,3 +142,16 @@ def test_query_only_header_sent_as_a_command_answers_nothing(model, header):
     inst = create("x", model)
     assert inst.handle(header.encode()) is None
     assert ask(inst, ":SYSTem:ERRor?").startswith("-113,")
+
+
+def test_awg70000_waveform_data_start_and_size_are_optional():
+    awg = create("awg", "tektronix_awg70002b")
+    awg.handle(b'WLISt:WAVeform:NEW "w",4')
+    block = np.array([0.5, -0.5, 0.25, 1.0], "<f4").tobytes()
+    awg.handle(b'WLISt:WAVeform:DATA "w",', block)    # (text before the block, block)
+    assert np.array_equal(awg.waveforms["w"], [0.5, -0.5, 0.25, 1.0])
+    awg.handle(b'WLISt:WAVeform:DATA "w",2,', block[:8])
+    assert np.array_equal(awg.waveforms["w"], [0.5, -0.5, 0.5, -0.5])
+    assert awg.handle(b'WLISt:WAVeform:DATA? "w",1') == b"#212" + awg.waveforms["w"][1:].tobytes() + b"\n"
+    awg.handle(b'WLISt:WAVeform:DATA "w",3,', block[:8])             # past the end
+    assert ask(awg, "SYSTem:ERRor?").startswith("-222,")

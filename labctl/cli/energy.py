@@ -23,7 +23,8 @@ def register(subparsers) -> None:
         description="Energy per operation of a bench's operating point at three boundaries: "
                     "bench (the lab instruments as run), system (a deployed system of "
                     "integrated parts), centre (what the computing centre adds).")
-    p.add_argument("--bench", help="bench file (default: the embedded simulated bench)")
+    p.add_argument("--bench", help="bench file or embedded name: default (the default), default-time, high-rate, ..."
+                   )
     p.add_argument("--symbol-rate", type=float,
                    help="symbol rate, Bd (default: the bench's symbol_rate_hz)")
     p.add_argument("--averages", type=int,

@@ -27,7 +27,8 @@ def register(subparsers) -> None:
     p.add_argument("--list", action="store_true", help="list the shipped models and exit")
     p.add_argument("--count", type=int, default=16, help="images per model (default 16)")
     p.add_argument("--backend", default="sim", help="sim (in-process physics, default) or bench (drivers over VISA)")
-    p.add_argument("--bench", help="bench file (default: the embedded simulated bench)")
+    p.add_argument("--bench", help="bench file or embedded name: default (the default), default-time, high-rate, ..."
+                   )
     p.add_argument("--seed", type=int, help="run seed (default: the bench file's seed)")
     p.add_argument("--out", help="run file (default: runs/<timestamp>_generate.h5)")
     p.add_argument("--calibration", help="calibration HDF5 file to load (default: calibrate at the start "

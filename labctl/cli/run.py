@@ -30,7 +30,8 @@ def register(subparsers) -> None:
 
     p = subparsers.add_parser("run", help="run a measurement sequence into an HDF5 run file")
     p.add_argument("sequence", help="sequence name (see `labctl sequences`)")
-    p.add_argument("--bench", help="bench file (default: the embedded simulated bench)")
+    p.add_argument("--bench", help="bench file or embedded name: default (the default), default-time, high-rate, ..."
+                   )
     p.add_argument("--out", help="run file (default: runs/<timestamp>_<sequence>.h5)")
     p.add_argument("--seed", type=int, help="run seed (default: the bench file's seed)")
     add_farm_options(p)

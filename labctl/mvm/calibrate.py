@@ -91,10 +91,9 @@ def measure_skew(engine) -> dict[str, float]:
         keys = engine.outputs
         fs = {k: engine.io.scope_info(k[0])["sample_rate"] for k in keys}
         n = f.n_symbols * f.sps_rx
-        total = None
-        for k in keys:
-            y = resample(volts[k], fs[k], f.symbol_rate * f.sps_rx)[:2 * n]
-            total = y if total is None else total + y
+        rows = [resample(volts[k], fs[k], f.symbol_rate * f.sps_rx)[:2 * n] for k in keys]
+        # scopes of different sample rates resample to lengths one sample apart
+        total = np.sum([y[:min(len(r) for r in rows)] for y in rows], axis=0)
         # absolute phase: record t = 0 is the trigger (centre clock); keep the first period
         period = total[n // 2:n // 2 + n]
         start = (synchronise_fine(period, f.pre, f.sps_rx) + n // 2) % n

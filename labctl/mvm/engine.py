@@ -32,9 +32,12 @@ from labctl.mvm.tile_jobs import assemble, product_jobs
 from labctl.mvm.transmitter import Transmitter
 from sim_backends.physics.streams import Streams
 
-#: Frames acquired per batch in process (measured on the default bench: larger
-#: batches gain nothing, the arrays leave the CPU caches; see docs/performance.md).
-FRAME_BATCH = 8
+#: Frames acquired per batch in process (labctl.mvm.local_frames; a frame's
+#: codes do not depend on its batch, tests/mvm/test_frame_batches.py).  1: frame
+#: by frame, which is as fast (default bench, 48-frame product, best of 3: frame by
+#: frame 0.36 s, batch 8 0.33 s, batch 32 0.39 s; the speed work measured batch 8 at
+#: 0.75-0.91x, docs/performance.md) and lets an abort land before any frame.
+FRAME_BATCH = 1
 
 __all__ = ["OpticalEngine", "FrameRecord", "FRAME_BATCH"]
 

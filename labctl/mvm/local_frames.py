@@ -2,7 +2,7 @@
 
 A frame is encoded (pure: the scheme's frame codec), loaded and acquired
 through the bench IO, and decoded (pure). On a bench IO that acquires many
-frames at once (the in-process table: ``acquire_frames``) the frames go in
+frames at once (the in-process table: ``TableIO.run_frames``) the frames go in
 batches of ``engine.frame_batch``: every frame of a batch is encoded, the batch
 is acquired at once, every frame is decoded; frame ``i`` of a batch carries the
 training symbols of frame ``frames_run + i``, so the results equal the
@@ -39,11 +39,16 @@ def batch_of_frames(engine, jobs: list) -> list[np.ndarray]:
     return [engine.codec.decode(job.w_u, job.x_u, d, v) for job, d, v in zip(jobs, drives, volts)]
 
 
+def batched(engine) -> bool:
+    """Frames go in batches: the bench IO acquires many at once (``run_frames``),
+    ``engine.frame_batch`` > 1 and no closed-loop weight programming."""
+    return (hasattr(engine.io, "run_frames") and engine.frame_batch > 1
+            and not closed_loop_on(engine))
+
+
 def run_here(engine, jobs: list) -> list[np.ndarray]:
     """Signed tile products of ``jobs`` (labctl.mvm.tile_jobs.TileJob), in order."""
-    batched = (hasattr(engine.io, "acquire_frames") and engine.frame_batch > 1
-               and not closed_loop_on(engine))
-    if not batched:
+    if not batched(engine):
         return [job.finish(one_frame(engine, job.w_u, job.x_u)) for job in jobs]
     out = []
     for i in range(0, len(jobs), engine.frame_batch):

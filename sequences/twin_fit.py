@@ -9,12 +9,18 @@ its instruments) is measured through the calibrated engine
 
 * modulators: V_pi and quadrature bias offset per modulator, one extinction
   ratio per bench, from DC staircases of every modulator (the others at code
-  0) and one dim record (lasers at -20 dB) that fixes the dark level.
+  0) and one dim record (lasers at -20 dB) that fixes the dark level;
+* receiver noise: TIA input noise (A/rtHz), converter ENOB per scope model and
+  the shot / signal-ASE / RIN split, from the variance of single constant-level
+  records vs full scale (dim light, amplifiers at unity gain) and vs optical
+  power (every modulator at full code, seed lasers 0 .. -10 dB).
 
 Writes ``fitted_file``: the bench file text with ``[topology.devices.mzm]``
-replaced (each value's standard error in a comment, every instrument
+and ``[topology.devices.photodiode]`` / ``[topology.devices.adc]`` updated (each value's standard error in a comment, every instrument
 simulated), and beside the run file a PNG of measured vs twin-predicted
-staircases. One step per modulator: its measured and predicted curve.
+staircases and noise variances. One step per modulator (its measured and
+predicted staircase), then one per output (its noise records, measured and
+predicted variance).
 """
 from __future__ import annotations
 
@@ -37,9 +43,15 @@ def _levels(params):
     return (int(params["levels"]),)
 
 
+def _noise_records(params):
+    from labctl.twin.measure import NOISE_LASER_OFFSETS_DB, NOISE_RANGES, NOISE_REPEATS
+    return ((len(NOISE_RANGES) + len(NOISE_LASER_OFFSETS_DB)) * NOISE_REPEATS,)
+
+
 @sequence(
     "twin-fit",
-    help="Fit the twin's device parameters (MZM V_pi, bias offsets, ER) to the bench -> fitted bench file",
+    help="Fit the twin's device parameters (MZM V_pi, bias offsets, ER; receiver noise, ADC ENOB) "
+         "to the bench -> fitted bench file",
     params=[
         Param("calibration_file", str, "calibration.h5", help="calibration HDF5 file of the bench"),
         Param("fitted_file", str, "fitted.toml", help="bench file of the fitted twin (written)"),
@@ -55,6 +67,20 @@ def _levels(params):
         Stream("v_pi_stderr", "V"),
         Stream("bias_offset_v", "V", help="this modulator's fitted quadrature bias offset"),
         Stream("bias_offset_stderr", "V"),
+        Stream("noise_full_scale_v", "V", shape=_noise_records, help="scope full scale per record"),
+        Stream("noise_lit", "1", np.int64, shape=_noise_records,
+               help="1: lit record (modulators at full code), 0: dim (lasers -20 dB, unity gain)"),
+        Stream("noise_mean_a", "A", shape=_noise_records, help="mean photocurrent per record"),
+        Stream("noise_var_a2", "A^2", shape=_noise_records, help="photocurrent variance, measured"),
+        Stream("noise_predicted_a2", "A^2", shape=_noise_records, help="the same, fitted twin"),
+        Stream("adc_enob", "bit", help="fitted ENOB of this output's scope model"),
+        Stream("adc_enob_stderr", "bit"),
+        Stream("beat_per_shot", "1", help="signal-ASE beat / shot noise coefficient of this output"),
+        Stream("beat_per_shot_stderr", "1"),
+        Stream("tia_input_noise", "A/rtHz", group="metrics", help="TIA input-referred noise"),
+        Stream("tia_input_noise_stderr", "A/rtHz", group="metrics"),
+        Stream("rin_per_hz", "1/Hz", group="metrics", help="fitted relative intensity noise"),
+        Stream("rin_per_hz_stderr", "1/Hz", group="metrics"),
         Stream("v_pi_mean", "V", group="metrics", help="inverse-variance weighted mean V_pi"),
         Stream("v_pi_mean_stderr", "V", group="metrics"),
         Stream("extinction_ratio_db", "dB", group="metrics"),
@@ -67,18 +93,31 @@ def twin_fit(ctx, calibration_file, fitted_file, path, levels):
     """Measure the bench, fit the twin, write the fitted bench file and a PNG."""
     from labctl.mvm.backends import open_backend
     from labctl.twin.bench_text import fitted_bench_text
-    from labctl.twin.estimators import fit_modulators, weighted_mean
-    from labctl.twin.measure import modulator_staircases
+    from labctl.twin.estimators import (
+        fit_modulators,
+        fit_receiver_noise,
+        receiver_enbw,
+        weighted_mean,
+    )
+    from labctl.twin.measure import modulator_staircases, noise_records
 
     bench = ctx.bench
     with open_backend(bench, path, calibration=calibration_file, seed=ctx.seed) as backend:
-        st = modulator_staircases(backend.engine, levels)
-    d = bench.topology.devices.mzm
-    fit = fit_modulators(st.volts, st.current, st.low, st.low_ratio, d.driver_gain, st.channels,
-                         v_pi0=d.v_pi)
-    Path(fitted_file).write_text(fitted_bench_text(bench.source_text, fit), encoding="utf-8")
+        engine = backend.engine
+        st = modulator_staircases(engine, levels)
+        rec = noise_records(engine)
+        rates = {s: engine.io.scope_info(s)["sample_rate"] for s, _ in rec.outputs}
+    dev = bench.topology.devices
+    fit = fit_modulators(st.volts, st.current, st.low, st.low_ratio, dev.mzm.driver_gain,
+                         st.channels, v_pi0=dev.mzm.v_pi)
+    models = [bench.instruments[s].model for s, _ in rec.outputs]
+    noise = fit_receiver_noise(rec.full_scale, rec.mean_a, rec.var_a2, rec.lit,
+                               receiver_enbw(bench, rec.outputs, rates),
+                               dev.photodiode.transimpedance_ohm, models, rec.outputs)
+    Path(fitted_file).write_text(fitted_bench_text(bench.source_text, fit, noise, dict(dev.adc.enob)),
+                                 encoding="utf-8")
     ctx.provenance["fitted_file"] = str(Path(fitted_file).resolve())
-    ctx.set_total(len(st.channels))
+    ctx.set_total(len(st.channels) + len(rec.outputs))
     v_pi, v_pi_se = weighted_mean(fit.v_pi.value, fit.v_pi.stderr)
     for m, (awg, ch, edge) in enumerate(st.channels):
         metrics = {}
@@ -92,20 +131,37 @@ def twin_fit(ctx, calibration_file, fitted_file, path, levels):
             "v_pi": fit.v_pi.value[m], "v_pi_stderr": fit.v_pi.stderr[m],
             "bias_offset_v": fit.bias_offset.value[m],
             "bias_offset_stderr": fit.bias_offset.stderr[m]}, metrics=metrics)
+    for q, (scope, ch) in enumerate(rec.outputs):
+        metrics = {}
+        if q == len(rec.outputs) - 1:
+            metrics = {"tia_input_noise": (noise.input_noise.value, "A/rtHz"),
+                       "tia_input_noise_stderr": (noise.input_noise.stderr, "A/rtHz"),
+                       "rin_per_hz": (noise.rin.value, "1/Hz"),
+                       "rin_per_hz_stderr": (noise.rin.stderr, "1/Hz")}
+        enob = noise.enob[models[q]]
+        yield Step(f"{scope}:{ch} noise", data={
+            "noise_full_scale_v": rec.full_scale[:, q], "noise_lit": rec.lit.astype(np.int64),
+            "noise_mean_a": rec.mean_a[:, q], "noise_var_a2": rec.var_a2[:, q],
+            "noise_predicted_a2": noise.predicted[:, q], "adc_enob": enob.value,
+            "adc_enob_stderr": enob.stderr,
+            "beat_per_shot": noise.beat.value[q] / noise.shot[q],
+            "beat_per_shot_stderr": noise.beat.stderr[q] / noise.shot[q]}, metrics=metrics)
     if ctx.out is not None:
-        write_plot(ctx.out.with_suffix(".png"), st, fit)
+        write_plot(ctx.out.with_suffix(".png"), st, fit, rec, noise)
 
 
-def write_plot(path: Path, st, fit) -> Path:
-    """PNG: measured staircases (markers) and the twin's prediction (lines) per
-    modulator, and the residuals (measured - twin) below."""
+def write_plot(path: Path, st, fit, rec, noise) -> Path:
+    """PNG, left: measured staircases (markers) and the twin's prediction
+    (lines) per modulator, residuals below; right: photocurrent variance vs
+    mean photocurrent (lit records) and vs scope full scale (dim records),
+    measured (markers) and twin (lines), per output."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, (ax, res) = plt.subplots(2, 1, figsize=(7.5, 6.5), sharex=True,
-                                  gridspec_kw={"height_ratios": [3, 1]})
-    colours = plt.cm.tab10(np.arange(len(st.channels)) % 10)
+    fig, axes = plt.subplots(2, 2, figsize=(13, 7), gridspec_kw={"height_ratios": [3, 2]})
+    ax, res = axes[0][0], axes[1][0]
+    colours = plt.cm.tab10(np.arange(max(len(st.channels), len(rec.outputs))) % 10)
     for m, ((awg, ch, edge), colour) in enumerate(zip(st.channels, colours)):
         ax.plot(st.codes, st.current[m] * 1e3, "o", ms=3, color=colour,
                 label=f"{awg}:{ch} V_pi {fit.v_pi.value[m]:.3f} V")
@@ -116,6 +172,25 @@ def write_plot(path: Path, st, fit) -> Path:
                  f"{fit.extinction_ratio_db.value:.2f} +- {fit.extinction_ratio_db.stderr:.2f} dB")
     ax.legend(fontsize=7, ncol=2)
     res.set(xlabel="AWG code", ylabel="measured - twin (uA)")
+    lit_ax, dim_ax = axes[0][1], axes[1][1]
+    lit, dim = rec.lit, ~rec.lit
+    for q, ((scope, ch), colour) in enumerate(zip(rec.outputs, colours)):
+        order = np.argsort(rec.mean_a[lit, q])
+        lit_ax.plot(rec.mean_a[lit, q] * 1e3, rec.var_a2[lit, q] * 1e12, "o", ms=3, color=colour,
+                    label=f"{scope}:{ch}")
+        lit_ax.plot(rec.mean_a[lit, q][order] * 1e3, noise.predicted[lit, q][order] * 1e12, "-",
+                    lw=1, color=colour)
+        order = np.argsort(rec.full_scale[dim, q])
+        dim_ax.plot(rec.full_scale[dim, q], rec.var_a2[dim, q] * 1e12, "o", ms=3, color=colour)
+        dim_ax.plot(rec.full_scale[dim, q][order], noise.predicted[dim, q][order] * 1e12, "-",
+                    lw=1, color=colour)
+    enobs = ", ".join(f"{k} {f.value:.2f}" for k, f in noise.enob.items())
+    lit_ax.set(xlabel="mean photocurrent per output (mA)", ylabel="variance (uA^2)",
+               title=f"receiver noise: TIA {noise.input_noise.value * 1e12:.2f} +- "
+                     f"{noise.input_noise.stderr * 1e12:.2f} pA/rtHz")
+    lit_ax.legend(fontsize=7, ncol=2)
+    dim_ax.set(xscale="log", yscale="log", xlabel="scope full scale (V), dim light",
+               ylabel="variance (uA^2)", title=f"converter ENOB: {enobs}")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

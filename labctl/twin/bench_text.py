@@ -7,7 +7,10 @@ The bench model holds one V_pi and one extinction ratio per bench
 with spread ``lock_error_v``: per-modulator fits are therefore written as their
 inverse-variance weighted mean (V_pi, with its standard error) and as the RMS
 of the fitted bias offsets (``lock_error_v``), each modulator's own values
-listed in comments.
+listed in comments. Receiver noise: ``[topology.devices.photodiode]``
+``input_noise_a_per_rthz`` and ``[topology.devices.adc]`` ``enob`` per scope
+model (the ASE/shot split is a comment: the twin's amplifier noise figure is
+kept).
 """
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ import re
 
 import numpy as np
 
-from labctl.twin.estimators import ModulatorFit, weighted_mean
+from labctl.twin.estimators import ModulatorFit, NoiseFit, weighted_mean
 
 _RESOURCE = re.compile(r'^(\s*resource\s*=\s*)"[^"]*"', re.M)
 
@@ -51,30 +54,50 @@ def table_values(text: str, header: str) -> dict[str, str]:
     return out
 
 
-def mzm_table(text: str, fit: ModulatorFit) -> list[str]:
-    """Body of ``[topology.devices.mzm]``: fitted V_pi, ER, lock_error_v; other keys kept."""
+def update_table(text: str, header: str, values: dict[str, tuple[str, str]],
+                 notes: list[str] = ()) -> str:
+    """``text`` with the keys of ``values`` (key -> (TOML value, comment)) set in
+    table ``[header]``, the table's other keys kept, ``notes`` as comment lines."""
+    body = ["# fitted by `labctl twin fit` (labctl.twin): value +- standard error"]
+    body += [f"{key} = {value}   # {comment}" for key, (value, comment) in values.items()]
+    body += [f"# {note}" for note in notes]
+    body += [f"{key} = {value}" for key, value in table_values(text, header).items()
+             if key not in values]
+    return replace_table(text, header, body)
+
+
+def mzm_values(fit: ModulatorFit) -> tuple[dict, list[str]]:
+    """``[topology.devices.mzm]`` keys from the modulator fit (V_pi: weighted mean;
+    lock_error_v: RMS of the bias offsets) and one note per modulator."""
     v_pi, v_pi_se = weighted_mean(fit.v_pi.value, fit.v_pi.stderr)
     offsets = np.asarray(fit.bias_offset.value)
     rms = float(np.sqrt(np.mean(offsets**2)))
     # standard error of an RMS of n values each known to s_i: sqrt(sum (x_i s_i)^2) / (n rms)
     rms_se = float(np.sqrt(np.sum((offsets * fit.bias_offset.stderr) ** 2)) / (offsets.size * rms))
     er, er_se = fit.extinction_ratio_db.value, fit.extinction_ratio_db.stderr
-    body = ["# fitted by `labctl twin fit` (labctl.twin): value +- standard error",
-            f"v_pi = {v_pi:.5g}                # +- {v_pi_se:.2g} V: weighted mean of the per-modulator "
-            "fits below",
-            f"extinction_ratio_db = {er:.4g}   # +- {er_se:.2g} dB (one per bench)",
-            f"lock_error_v = {rms:.4g}         # +- {rms_se:.2g} V: RMS of the fitted bias offsets"]
-    for (awg, ch, edge), vp, vs, d, ds in zip(fit.channels, fit.v_pi.value, fit.v_pi.stderr,
-                                             offsets, fit.bias_offset.stderr):
-        body.append(f"# {awg}:{ch} ({edge}): v_pi {vp:.5g} +- {vs:.2g} V, "
-                    f"bias offset {d:+.4g} +- {ds:.2g} V")
-    for key, value in table_values(text, "topology.devices.mzm").items():
-        if key not in ("v_pi", "extinction_ratio_db", "lock_error_v"):
-            body.append(f"{key} = {value}")
-    return body
+    values = {"v_pi": (f"{v_pi:.5g}", f"+- {v_pi_se:.2g} V: weighted mean of the per-modulator fits"),
+              "extinction_ratio_db": (f"{er:.4g}", f"+- {er_se:.2g} dB (one per bench)"),
+              "lock_error_v": (f"{rms:.4g}", f"+- {rms_se:.2g} V: RMS of the fitted bias offsets")}
+    notes = [f"{awg}:{ch} ({edge}): v_pi {vp:.5g} +- {vs:.2g} V, bias offset {d:+.4g} +- {ds:.2g} V"
+             for (awg, ch, edge), vp, vs, d, ds in zip(fit.channels, fit.v_pi.value, fit.v_pi.stderr,
+                                                      offsets, fit.bias_offset.stderr)]
+    return values, notes
 
 
-def fitted_bench_text(text: str, mzm: ModulatorFit) -> str:
-    """The bench file text of the twin (see the module doc)."""
+def fitted_bench_text(text: str, mzm: ModulatorFit, noise: NoiseFit | None = None,
+                      adc_enob: dict | None = None) -> str:
+    """The bench file text of the twin (see the module doc); ``adc_enob``: the
+    bench's ENOB per scope model, kept for the models the fit did not see."""
     text = _RESOURCE.sub(lambda m: f'{m.group(1)}"sim"', text)
-    return replace_table(text, "topology.devices.mzm", mzm_table(text, mzm))
+    text = update_table(text, "topology.devices.mzm", *mzm_values(mzm))
+    if noise is not None:
+        i_n = noise.input_noise
+        text = update_table(text, "topology.devices.photodiode", {"input_noise_a_per_rthz": (
+            f"{i_n.value:.4g}", f"+- {i_n.stderr:.2g} A/rtHz: TIA input noise (thermal)")}, [
+            "signal-ASE beat / shot noise per output: "
+            + ", ".join(f"{b / s:.3g}" for b, s in zip(noise.beat.value, noise.shot))])
+        merged = {**(adc_enob or {}), **{k: f.value for k, f in noise.enob.items()}}
+        enob = ", ".join(f"{k} = {v:.4g}" for k, v in merged.items())
+        se = ", ".join(f"{k} +- {f.stderr:.2g}" for k, f in noise.enob.items())
+        text = update_table(text, "topology.devices.adc", {"enob": (f"{{ {enob} }}", f"bit; {se}")})
+    return text

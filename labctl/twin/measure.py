@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from labctl.mvm import operating_point
 from labctl.mvm.calibrate import DC_RANGE_HEADROOM, DC_RANGE_MARGIN_V, DC_RECORD_SYMBOLS
 from labctl.mvm.encode import dac_levels
 from labctl.mvm.scope_setup import PROBE_RANGE, ranges_above
@@ -88,3 +89,105 @@ def modulator_staircases(engine, levels: int = STAIR_LEVELS) -> Staircases:
     engine.record_symbols(None)
     engine.set_ranges(dict(engine.cal.scope_ranges) if engine.cal is not None else None)
     return Staircases(codes, volts_dac, current, dim, LOW_LIGHT_RATIO, chans, bits)
+
+
+#: Scope full scales (V) of the dim-light records: the converter noise grows with
+#: the full scale, the receiver's does not (both scope models accept 8 mV .. 2 V).
+NOISE_RANGES = (0.04, 0.08, 0.16, 0.32, 0.64)
+#: Seed-laser offsets (dB) of the lit records (every modulator at full code).
+NOISE_LASER_OFFSETS_DB = (0.0, -2.0, -4.0, -7.0, -10.0)
+#: Single records per setting (their sample variances are averaged).
+NOISE_REPEATS = 3
+
+
+@dataclass
+class NoiseRecords:
+    """Constant-level single records (no scope averaging), per output
+    (``outputs``: [(scope, ch)]): ``full_scale`` [n, Q] (V), ``mean_a`` [n, Q]
+    (photocurrent through the nominal TIA, A), ``var_a2`` [n, Q] (sample
+    variance of the current, A^2: volts variance / (Z_t sech^2(I/I_sat))^2),
+    ``lit`` [n] (False: dim records, lasers at LOW_LIGHT_RATIO, codes 0 and
+    amplifiers at unity gain)."""
+
+    outputs: list
+    full_scale: np.ndarray
+    mean_a: np.ndarray
+    var_a2: np.ndarray
+    lit: np.ndarray
+
+
+def _current_stats(engine, volts: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Per output: mean photocurrent (A) and its sample variance (A^2) through the
+    inverse nominal TIA (I = I_sat atanh(V / (Z_t I_sat)), slope Z_t sech^2)."""
+    pdp = engine.topo.devices.photodiode
+    zt, isat = pdp.transimpedance_ohm, pdp.saturation_current_a
+    mean, var = [], []
+    for key in engine.outputs:
+        v = np.asarray(volts[key], float)
+        i = isat * np.arctanh(np.clip(np.mean(v) / (zt * isat), -0.999, 0.999))
+        slope = zt * (1 - np.tanh(i / isat) ** 2)
+        mean.append(i)
+        var.append(np.var(v, ddof=1) / slope**2)
+    return np.array(mean), np.array(var)
+
+
+def noise_records(engine, ranges=NOISE_RANGES, offsets_db=NOISE_LASER_OFFSETS_DB,
+                  repeats: int = NOISE_REPEATS) -> NoiseRecords:
+    """Dim records at every full scale of ``ranges`` (lasers at LOW_LIGHT_RATIO,
+    modulators at code 0, edge amplifiers at unity gain: no ASE; scale centred
+    on 0 V) and lit records (every
+    modulator at full code) at every seed-laser offset of ``offsets_db``, each
+    ``repeats`` single records (scope averaging off)."""
+    chans = engine.modulator_channels()
+    bits = int(engine.io.awg_info(chans[0][0])["bits"])
+    low = {(a, ch): 0 for a, ch, _ in chans}
+    full = {(a, ch): 2**bits - 1 for a, ch, _ in chans}
+    averages = engine.averages
+    powers = engine.laser_powers()
+    gains = operating_point.amplifier_gains(engine.bench, engine.gain_offset_db)
+    fs_rows, means, vars_, lit = [], [], [], []
+
+    engine.averages = 1
+    engine.scopes.configure()
+    engine.record_symbols(DC_RECORD_SYMBOLS)
+    try:
+        for name, p in powers.items():
+            engine.io.set_laser_power(name, p * LOW_LIGHT_RATIO)
+        for name in gains:   # no ASE (unity gain): thermal and converter noise alone
+            engine.io.set_amplifier_gain(name, 0.0)
+        for scale in ranges:
+            engine.set_ranges({k: (scale, 0.0) for k in engine.outputs})
+            for _ in range(repeats):
+                m, v = _current_stats(engine, engine.run(engine.const_waves(low, DC_SYMBOLS)))
+                fs_rows.append(scale)
+                means.append(m)
+                vars_.append(v)
+                lit.append(False)
+        for name, g in gains.items():
+            engine.io.set_amplifier_gain(name, g)
+        for off in offsets_db:
+            for name, p in powers.items():
+                engine.io.set_laser_power(name, p * 10 ** (off / 10))
+            engine.set_ranges({k: PROBE_RANGE for k in engine.outputs})
+            level = engine.run(engine.const_waves(full, DC_SYMBOLS))
+            ranges_now = ranges_above({k: float(np.mean(level[k])) for k in engine.outputs},
+                                      DC_RANGE_HEADROOM, DC_RANGE_MARGIN_V)
+            engine.set_ranges(ranges_now)
+            for _ in range(repeats):
+                m, v = _current_stats(engine, engine.run(engine.const_waves(full, DC_SYMBOLS)))
+                fs_rows.append([ranges_now[k][0] for k in engine.outputs])
+                means.append(m)
+                vars_.append(v)
+                lit.append(True)
+    finally:
+        for name, p in powers.items():
+            engine.io.set_laser_power(name, p)
+        for name, g in gains.items():
+            engine.io.set_amplifier_gain(name, g)
+        engine.averages = averages
+        engine.record_symbols(None)
+        engine.set_ranges(dict(engine.cal.scope_ranges) if engine.cal is not None else None)
+    n_out = len(engine.outputs)
+    scale = np.array([np.full(n_out, s) if np.isscalar(s) else np.asarray(s) for s in fs_rows])
+    return NoiseRecords(list(engine.outputs), scale, np.array(means), np.array(vars_),
+                        np.array(lit))

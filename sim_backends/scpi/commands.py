@@ -61,6 +61,26 @@ class Command:
     def __post_init__(self):
         self.regex = header_regex(self.pattern)
 
+    def reply_header(self, suffixes: list[int], long: bool) -> str:
+        """The header a reply carries when headers are on (``HEADer ON``): the required
+        mnemonics in short (``:CHAN2:RANG``) or long form (``:CHANNEL2:RANGE``), upper
+        case, with the numeric suffixes of the query; optional nodes left out."""
+        parts, index = [], 0
+        for match in _TOKEN.finditer(self.pattern):
+            optional, required = match.groups()
+            word = optional or required
+            suffix = ""
+            if word.endswith("<n>"):
+                suffix = str(suffixes[index]) if index < len(suffixes) else "1"
+                index += 1
+                word = word.removesuffix("<n>")
+            if optional:
+                continue
+            word = word.lstrip(":")
+            text = word if long else "".join(ch for ch in word if ch.isupper() or ch in "*_")
+            parts.append(text.upper() + suffix)
+        return ("" if self.pattern.startswith("*") else ":") + ":".join(parts)
+
     def match(self, header: str) -> tuple[list[int], bool] | None:
         """(numeric suffixes, is_query) when ``header`` names this command, else None."""
         found = self.regex.match(header)

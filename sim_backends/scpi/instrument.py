@@ -146,6 +146,8 @@ class SimInstrument:
         self.errors: deque[tuple[int, str]] = deque()
         self.sesr = 0           # Standard Event Status Register (IEEE 488.2, 11.5.1)
         self.headers = False    # replies carry their command header (``:SYSTem:HEADer ON``)
+        self.verbose = False    # ... in long form (Tektronix ``VERBose ON``), else short
+        self._matched: tuple[Command, list[int]] | None = None
         self._settings = dict(settings or {})
         self.state = self.initial_state()
         self.configure(self._settings)
@@ -218,8 +220,9 @@ class SimInstrument:
                 reply.silent = True
             elif result is not None:
                 text = str(result)
-                if self.headers and header.endswith("?"):
-                    text = f"{header[:-1].upper()} {text}"
+                if self.headers and self._matched and not header.startswith("*"):
+                    command, suffixes = self._matched
+                    text = f"{command.reply_header(suffixes, self.verbose)} {text}"
                 reply.text.append(text)
         if self.faults.error_flood and not any(r in line.upper() for r in self.error_reads):
             for _ in range(self.QUEUE_SIZE + 1):
@@ -231,6 +234,7 @@ class SimInstrument:
             found = command.match(header)
             if found is not None:
                 suffixes, query = found
+                self._matched = (command, suffixes)
                 return command.handler(Call(suffixes, split_args(params), query, block))
         raise SCPIError(-113, header)
 

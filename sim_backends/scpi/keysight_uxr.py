@@ -23,7 +23,8 @@ Command tree: Keysight Infiniium Oscilloscopes Programmer's Guide (UXR series):
 ``:RSTate?``                            RUN or STOP (a single acquisition completes at
                                         once, so SING is never seen)
 ``:AST?``                               ADONE after an acquisition, else ARM
-``:SYSTem:HEADer ON|OFF``               replies with the query header (ON) or without
+``:SYSTem:HEADer ON|OFF``               replies with the query's header in short form
+                                        (ON: ``:CHAN2:RANG 4e-01``) or without (OFF)
 ``:WAVeform:YUNits?`` / ``:XUNits?``    VOLT / SECOND
 ``:DIGitize`` / ``:SINGle``             one acquisition (complete before the next command)
 ``:RUN`` / ``:STOP``                    free run / stop

@@ -46,8 +46,9 @@ Command tree: Tektronix MSO/DPO70000 Series Programmer Manual:
 ``TRIGger:{A|B}:READY?``                    1 while acquiring (RUN), else 0
 ``TRIGger:STATE?``                          SAVE when stopped after an acquisition,
                                             READY while running, else ARMED
-``HEADer OFF``                              replies without command headers (ON is
-                                            refused: this simulation never sends them)
+``HEADer ON|OFF``                           replies with the query's header (ON:
+                                            ``:CH1:SCALE 0.1``) or without (OFF, default)
+``VERBose ON|OFF``                          headers in long (ON, default) or short form
 ``*ESR?``                                   Standard Event Status Register; reading it
                                             makes the queued events readable (below)
 ``EVMsg?`` / ``EVENT?`` / ``ALLEv?``        next event as ``<code>,"<message>"`` / its
@@ -108,12 +109,13 @@ class TektronixDPO70000(SimScope):
         self._sesr = 0          # Standard Event Status Register bits since the last *ESR?
         self._available = 0     # queued events that the last *ESR? made readable
         super().__init__(*args, **kwargs)
+        self.verbose = True     # VERBose ON at power-on (programmer manual)
 
     # --- status and events (programmer manual, "Status and Events") ---------------
     def status_commands(self) -> list[Command]:
         return [Command("*ESR", self._esr), Command("EVMsg", self._evmsg),
                 Command("EVENT", self._event), Command("ALLEv", self._allev),
-                Command("HEADer", self._header)]
+                Command("HEADer", self._header), Command("VERBose", self._verbose)]
 
     def push_error(self, code: int, message: str | None = None) -> None:
         super().push_error(code, message)
@@ -156,9 +158,13 @@ class TektronixDPO70000(SimScope):
 
     def _header(self, call: Call):
         if call.query:
-            return "0"
-        if boolean(call.arg()):
-            raise SCPIError(-221, "the simulated DPO70000 answers without headers only")
+            return fmt_bool(self.headers)
+        self.headers = boolean(call.arg())
+
+    def _verbose(self, call: Call):
+        if call.query:
+            return fmt_bool(self.verbose)
+        self.verbose = boolean(call.arg())
 
     def initial_state(self) -> dict:
         state = super().initial_state()

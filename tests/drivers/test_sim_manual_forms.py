@@ -50,6 +50,8 @@ def test_infiniium_headers_and_test_limits():
     assert ask(uxr, ":SYSTem:HEADer?") == "0"
     uxr.handle(b":SYSTem:HEADer ON")
     assert ask(uxr, ":ACQ:POIN?") == ":ACQ:POIN 65536"
+    assert ask(uxr, ":channel2:range?") == ":CHAN2:RANG 0.5"      # short form, upper case
+    assert ask(uxr, "*OPC?") == "1"                                 # common queries: bare
     uxr.handle(b":SYST:HEAD OFF")
     assert ask(uxr, ":ACQ:POIN?") == "65536"
     assert ask(uxr, ":ACQ:POIN:TESTLIMITS?") == "1,<numeric>16:1073741824"
@@ -155,3 +157,14 @@ def test_awg70000_waveform_data_start_and_size_are_optional():
     assert awg.handle(b'WLISt:WAVeform:DATA? "w",1') == b"#212" + awg.waveforms["w"][1:].tobytes() + b"\n"
     awg.handle(b'WLISt:WAVeform:DATA "w",3,', block[:8])             # past the end
     assert ask(awg, "SYSTem:ERRor?").startswith("-222,")
+
+
+def test_dpo70000_headers_long_or_short_by_verbose():
+    dpo = create("scope", "tektronix_dpo70000")
+    assert ask(dpo, "CH1:SCA?") == "0.05"                           # HEADer OFF at power-on
+    dpo.handle(b"HEADer ON")
+    assert ask(dpo, "CH1:SCA?") == ":CH1:SCALE 0.05"                # VERBose ON: long form
+    dpo.handle(b"VERBose OFF")
+    assert ask(dpo, "horizontal:mode:samplerate?") == ":HOR:MODE:SAMPLER 100000000000"
+    dpo.handle(b"HEADer OFF;:VERBose ON")
+    assert ask(dpo, "CH1:SCA?") == "0.05" and ask(dpo, "*ESR?") == "0"

@@ -230,7 +230,8 @@ def test_pymeasure_santec_tsl570(bench):
         laser.adapter.close()
 
 
-def test_pymeasure_keysight_n7776c(bench):
+@pytest.mark.filterwarnings("ignore:It is not known whether this device:FutureWarning")
+def test_pymeasure_keysight_n7776c(bench):   # (pymeasure flags the class's SCPI support)
     from pymeasure.instruments.keysight import KeysightN7776C
     laser = KeysightN7776C(bench.resources["laser_k"], visa_library="@py",
                            read_termination="\n", write_termination="\n")

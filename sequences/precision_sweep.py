@@ -85,34 +85,66 @@ def _points(p):
     ],
 )
 def precision_sweep(ctx, schemes, laser_offsets_db, symbol_rates, sizes, averages, size, columns):
-    """ENOB/RMSE vs optical power, symbol rate and size, with mW/TOPS."""
-    from labctl.metrics import enob, rmse_fs
-    from labctl.mvm import FrameFormat, SimBackend
-    from labctl.mvm.energy_point import energy_report
+    """ENOB/RMSE vs optical power, symbol rate and size, with mW/TOPS.
 
-    points = _points(ctx.params)
-    ctx.set_total(len(points))
-    cals = {}
-    for i, (scheme, sweep, off, rate, n, navg) in enumerate(points):
+    Each (scheme, symbol rate) is calibrated once and each point is a pure task
+    (:func:`calibrate_task`, :func:`point_task`): with ``ctx.farm`` (Dask) the
+    calibrations, then the points, run on the workers; results equal the serial run's."""
+    points = []
+    for i, (scheme, sweep, off, rate, n, navg) in enumerate(_points(ctx.params)):
         bench = _bench_for(ctx, scheme)
         rate = rate or bench.topology.symbol_rate_hz
         navg = navg or bench.topology.scope_averages
-        key = (scheme, rate)
-        frame = FrameFormat(symbol_rate=rate)
-        if key not in cals:  # calibrate at the default optical power
-            cals[key] = SimBackend(bench, seed=ctx.seed, frame=frame).calibration
-        be = SimBackend(bench, seed=int(ctx.rng("precision-sweep", "seed", i).integers(2**31)),
-                        calibration=cals[key], laser_offset_db=off, averages=navg)
+        seed = int(ctx.rng("precision-sweep", "seed", i).integers(2**31))
         rng = ctx.rng("precision-sweep", i)
         rows = _rows(bench, n)
         w, x = rng.uniform(-1, 1, (rows, n)), rng.uniform(-1, 1, (n, columns))
-        y = be.matmul(w, x)
-        e = enob(y, w @ x)
-        rep = energy_report(be.engine)
+        points.append((bench, scheme, sweep, off, rate, n, navg, seed, w, x))
+    ctx.set_total(len(points))
+    keys = list(dict.fromkeys((p[1], p[4]) for p in points))
+    benches = {(p[1], p[4]): p[0] for p in points}
+    cal_tasks = [(benches[k], k[1], ctx.seed) for k in keys]
+    if ctx.farm is not None:
+        cals = dict(zip(keys, ctx.farm.map(calibrate_task, cal_tasks, ctx.check_abort)))
+        tasks = [(p[0], cals[(p[1], p[4])], p[3], p[6], p[7], p[8], p[9]) for p in points]
+        results = ctx.farm.map(point_task, tasks, ctx.check_abort)
+    else:
+        cals = {}
+
+        def serial():
+            for p in points:
+                key = (p[1], p[4])
+                if key not in cals:  # calibrate at the default optical power, on first use
+                    cals[key] = calibrate_task(benches[key], key[1], ctx.seed)
+                yield point_task(p[0], cals[key], p[3], p[6], p[7], p[8], p[9])
+        results = serial()
+    for (bench, scheme, sweep, off, rate, n, navg, _, _, _), r in zip(points, results):
         metrics = {}
         if sweep == 0 and off == 0.0 and rate == bench.topology.symbol_rate_hz:
-            metrics["enob_default"] = (e, "bit")
+            metrics["enob_default"] = (r["enob"], "bit")
         yield Step(f"{scheme} sweep{sweep} {off:g} dB {rate:.3g} Bd n={n} N={navg}", data={
-            "scheme": scheme_named(scheme).stream_code, "sweep": sweep, "laser_offset_db": off, "symbol_rate": rate,
-            "size": n, "averages": navg, "enob": e, "rmse_fs": rmse_fs(y, w @ x), "mw_per_tops": rep.mw_per_tops,
-            "pj_per_mac": rep.pj_per_mac}, metrics=metrics)
+            "scheme": scheme_named(scheme).stream_code, "sweep": sweep, "laser_offset_db": off,
+            "symbol_rate": rate, "size": n, "averages": navg, **r}, metrics=metrics)
+
+
+def calibrate_task(bench, rate: float, seed: int):
+    """Calibration of ``bench`` at symbol rate ``rate`` (Bd), default optical power. Pure."""
+    from labctl.mvm import FrameFormat, SimBackend
+    return SimBackend(bench, seed=seed, frame=FrameFormat(symbol_rate=rate)).calibration
+
+
+def point_task(bench, cal, laser_offset_db: float, averages: int, seed: int,
+               w: np.ndarray, x: np.ndarray) -> dict:
+    """One sweep point: the product ``w @ x`` through the calibrated in-process
+    bench at the laser offset (dB) and averaging -> {"enob" (bit), "rmse_fs",
+    "mw_per_tops", "pj_per_mac"} (bench boundary). Pure: a Dask task."""
+    from labctl.metrics import enob, rmse_fs
+    from labctl.mvm import SimBackend
+    from labctl.mvm.energy_point import energy_report
+
+    be = SimBackend(bench, seed=seed, calibration=cal, laser_offset_db=laser_offset_db,
+                    averages=averages)
+    y = be.matmul(w, x)
+    rep = energy_report(be.engine)
+    return {"enob": enob(y, w @ x), "rmse_fs": rmse_fs(y, w @ x),
+            "mw_per_tops": rep.mw_per_tops, "pj_per_mac": rep.pj_per_mac}

@@ -137,3 +137,19 @@ def test_progress_counts_completed_dask_tasks(farm):
     row = progress.bar.tasks[1]
     assert row.description == "dask tasks" and row.completed == start_done + 5
     assert progress.on_tasks not in farm.listeners
+
+
+def test_precision_sweep_points_farmed_give_the_serial_run(tmp_path, capsys):
+    """`labctl run precision-sweep --workers 2`: calibrations, then points, as Dask
+    tasks; the run file's data equal the serial run's, byte for byte."""
+    argv = ["run", "precision-sweep", "--set", "schemes=wdm,time", "--set", "laser_offsets_db=0,-6",
+            "--set", "symbol_rates=11.5e9", "--set", "sizes=8", "--set", "averages=4",
+            "--set", "size=8", "--set", "columns=8"]
+    assert main(argv + ["--out", str(tmp_path / "serial.h5")]) == 0
+    assert main(argv + ["--workers", "2", "--out", str(tmp_path / "farm.h5")]) == 0
+    capsys.readouterr()
+    with h5py.File(tmp_path / "serial.h5", "r") as a, h5py.File(tmp_path / "farm.h5", "r") as b:
+        assert b["entry"].attrs["status"] == "completed"
+        assert len(a["entry/data/enob"]) == 10
+        for key in ("enob", "rmse_fs", "mw_per_tops", "scheme", "sweep", "symbol_rate"):
+            assert a[f"entry/data/{key}"][()].tobytes() == b[f"entry/data/{key}"][()].tobytes(), key

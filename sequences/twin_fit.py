@@ -13,14 +13,20 @@ its instruments) is measured through the calibrated engine
 * receiver noise: TIA input noise (A/rtHz), converter ENOB per scope model and
   the shot / signal-ASE / RIN split, from the variance of single constant-level
   records vs full scale (dim light, amplifiers at unity gain) and vs optical
-  power (every modulator at full code, seed lasers 0 .. -10 dB).
+  power (every modulator at full code, seed lasers 0 .. -10 dB);
+* micro-rings (wdm): neighbour thermal crosstalk from heater steps around each
+  ring's notch centre (neighbours biased at half depth), then every ring's
+  resonance offset, width and depth from the calibration's fine ring sweeps
+  (their effective heater powers recomputed with the fitted crosstalk).
 
 Writes ``fitted_file``: the bench file text with ``[topology.devices.mzm]``
-and ``[topology.devices.photodiode]`` / ``[topology.devices.adc]`` updated (each value's standard error in a comment, every instrument
+and ``[topology.devices.photodiode]`` / ``[topology.devices.adc]`` /
+``[topology.devices.ring]`` updated (each value's standard error in a comment, every instrument
 simulated), and beside the run file a PNG of measured vs twin-predicted
-staircases and noise variances. One step per modulator (its measured and
-predicted staircase), then one per output (its noise records, measured and
-predicted variance).
+staircases, noise variances and ring curves. One step per modulator (its
+measured and predicted staircase), then one per output (its noise records,
+measured and predicted variance), then one per centre port (wdm: its rings'
+offsets, widths, measured and predicted sweeps).
 """
 from __future__ import annotations
 
@@ -33,6 +39,15 @@ from sequences import sequence
 
 #: Staircase levels per modulator (labctl.twin.measure.STAIR_LEVELS).
 LEVELS = 24
+
+
+def _ring_shape(params):
+    return (8,)
+
+
+def _ring_curves(params):
+    from labctl.mvm.calibrate import FINE_STEPS
+    return (8, FINE_STEPS)
 
 
 def _setup(ctx):
@@ -77,6 +92,18 @@ def _noise_records(params):
         Stream("adc_enob_stderr", "bit"),
         Stream("beat_per_shot", "1", help="signal-ASE beat / shot noise coefficient of this output"),
         Stream("beat_per_shot_stderr", "1"),
+        Stream("ring_offset_nm", "nm", shape=_ring_shape,
+               help="per ring of this port: resonance offset blue of its design wavelength"),
+        Stream("ring_offset_stderr", "nm", shape=_ring_shape),
+        Stream("ring_q_loaded", "1", shape=_ring_shape, help="lambda / (tuning x notch width)"),
+        Stream("ring_curve_w", "W", shape=_ring_curves, help="effective heater power (recoupled)"),
+        Stream("ring_measured_v", "V", shape=_ring_curves, help="ring output minus dark, measured"),
+        Stream("ring_predicted_v", "V", shape=_ring_curves, help="the same, fitted notch"),
+        Stream("thermal_crosstalk", "1", group="metrics", help="neighbour heater coupling"),
+        Stream("thermal_crosstalk_stderr", "1", group="metrics"),
+        Stream("fab_offset_lo_nm", "nm", group="metrics", help="uniform range of the ring offsets"),
+        Stream("fab_offset_hi_nm", "nm", group="metrics"),
+        Stream("fab_offset_range_stderr", "nm", group="metrics"),
         Stream("tia_input_noise", "A/rtHz", group="metrics", help="TIA input-referred noise"),
         Stream("tia_input_noise_stderr", "A/rtHz", group="metrics"),
         Stream("rin_per_hz", "1/Hz", group="metrics", help="fitted relative intensity noise"),
@@ -100,6 +127,7 @@ def twin_fit(ctx, calibration_file, fitted_file, path, levels):
         weighted_mean,
     )
     from labctl.twin.measure import modulator_staircases, noise_records
+    from labctl.twin.rings import fit_centre_rings
 
     bench = ctx.bench
     with open_backend(bench, path, calibration=calibration_file, seed=ctx.seed) as backend:
@@ -107,6 +135,7 @@ def twin_fit(ctx, calibration_file, fitted_file, path, levels):
         st = modulator_staircases(engine, levels)
         rec = noise_records(engine)
         rates = {s: engine.io.scope_info(s)["sample_rate"] for s, _ in rec.outputs}
+        rings = fit_centre_rings(engine) if engine.cal.ring_curve_p is not None else None
     dev = bench.topology.devices
     fit = fit_modulators(st.volts, st.current, st.low, st.low_ratio, dev.mzm.driver_gain,
                          st.channels, v_pi0=dev.mzm.v_pi)
@@ -114,10 +143,12 @@ def twin_fit(ctx, calibration_file, fitted_file, path, levels):
     noise = fit_receiver_noise(rec.full_scale, rec.mean_a, rec.var_a2, rec.lit,
                                receiver_enbw(bench, rec.outputs, rates),
                                dev.photodiode.transimpedance_ohm, models, rec.outputs)
-    Path(fitted_file).write_text(fitted_bench_text(bench.source_text, fit, noise, dict(dev.adc.enob)),
-                                 encoding="utf-8")
+    Path(fitted_file).write_text(fitted_bench_text(
+        bench.source_text, fit, noise, dict(dev.adc.enob),
+        (rings.offsets, rings.crosstalk) if rings is not None else None), encoding="utf-8")
     ctx.provenance["fitted_file"] = str(Path(fitted_file).resolve())
-    ctx.set_total(len(st.channels) + len(rec.outputs))
+    ctx.set_total(len(st.channels) + len(rec.outputs)
+                  + (rings.offsets.value.shape[0] if rings is not None else 0))
     v_pi, v_pi_se = weighted_mean(fit.v_pi.value, fit.v_pi.stderr)
     for m, (awg, ch, edge) in enumerate(st.channels):
         metrics = {}
@@ -146,20 +177,45 @@ def twin_fit(ctx, calibration_file, fitted_file, path, levels):
             "adc_enob_stderr": enob.stderr,
             "beat_per_shot": noise.beat.value[q] / noise.shot[q],
             "beat_per_shot_stderr": noise.beat.stderr[q] / noise.shot[q]}, metrics=metrics)
+    if rings is not None:
+        yield from _ring_steps(rings)
     if ctx.out is not None:
-        write_plot(ctx.out.with_suffix(".png"), st, fit, rec, noise)
+        write_plot(ctx.out.with_suffix(".png"), st, fit, rec, noise, rings)
 
 
-def write_plot(path: Path, st, fit, rec, noise) -> Path:
+def _ring_steps(rings):
+    """One step per centre port: its rings' offsets, Q and sweeps; metrics on the last."""
+    from labctl.twin.estimators import uniform_range
+
+    off = rings.offsets
+    lo, hi, se = uniform_range(off.value)
+    n = off.value.shape[0]
+    for p in range(n):
+        metrics = {}
+        if p == n - 1:
+            metrics = {"thermal_crosstalk": (rings.crosstalk.value, "1"),
+                       "thermal_crosstalk_stderr": (rings.crosstalk.stderr, "1"),
+                       "fab_offset_lo_nm": (lo, "nm"), "fab_offset_hi_nm": (hi, "nm"),
+                       "fab_offset_range_stderr": (se, "nm")}
+        yield Step(f"port {p} rings: offsets {off.value[p].min():.3f} .. {off.value[p].max():.3f} nm",
+                   data={"ring_offset_nm": off.value[p], "ring_offset_stderr": off.stderr[p],
+                         "ring_q_loaded": rings.fit.q_loaded.value[p],
+                         "ring_curve_w": rings.power_w[p], "ring_measured_v": rings.measured_v[p],
+                         "ring_predicted_v": rings.fit.predicted[p]}, metrics=metrics)
+
+
+def write_plot(path: Path, st, fit, rec, noise, rings=None) -> Path:
     """PNG, left: measured staircases (markers) and the twin's prediction
     (lines) per modulator, residuals below; right: photocurrent variance vs
     mean photocurrent (lit records) and vs scope full scale (dim records),
-    measured (markers) and twin (lines), per output."""
+    measured (markers) and twin (lines), per output; third column (wdm): the
+    ring sweeps of port 0 measured vs fitted, and every ring's fitted offset."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(2, 2, figsize=(13, 7), gridspec_kw={"height_ratios": [3, 2]})
+    cols = 3 if rings is not None else 2
+    fig, axes = plt.subplots(2, cols, figsize=(6.5 * cols, 7), gridspec_kw={"height_ratios": [3, 2]})
     ax, res = axes[0][0], axes[1][0]
     colours = plt.cm.tab10(np.arange(max(len(st.channels), len(rec.outputs))) % 10)
     for m, ((awg, ch, edge), colour) in enumerate(zip(st.channels, colours)):
@@ -191,6 +247,22 @@ def write_plot(path: Path, st, fit, rec, noise) -> Path:
     lit_ax.legend(fontsize=7, ncol=2)
     dim_ax.set(xscale="log", yscale="log", xlabel="scope full scale (V), dim light",
                ylabel="variance (uA^2)", title=f"converter ENOB: {enobs}")
+    if rings is not None:
+        curve_ax, off_ax = axes[0][2], axes[1][2]
+        for k, colour in zip(range(rings.power_w.shape[1]), colours):
+            curve_ax.plot(rings.power_w[0, k] * 1e3, rings.measured_v[0, k] * 1e3, "o", ms=3,
+                          color=colour, label=f"ring (0, {k})")
+            curve_ax.plot(rings.power_w[0, k] * 1e3, rings.fit.predicted[0, k] * 1e3, "-", lw=1,
+                          color=colour)
+        curve_ax.set(xlabel="effective heater power (mW)", ylabel="ring output - dark (mV)",
+                     title=f"port 0 ring sweeps: measured (o) vs twin (-); crosstalk "
+                           f"{rings.crosstalk.value:.4f} +- {rings.crosstalk.stderr:.4f}")
+        curve_ax.legend(fontsize=7, ncol=2)
+        off = rings.offsets
+        idx = np.arange(off.value.size)
+        off_ax.errorbar(idx, off.value.ravel(), yerr=off.stderr.ravel(), fmt=".", ms=4)
+        off_ax.set(xlabel="ring (port x lines + line)", ylabel="resonance offset (nm)",
+                   title="fitted ring resonance offsets (blue of design)")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

@@ -10,7 +10,9 @@ of the fitted bias offsets (``lock_error_v``), each modulator's own values
 listed in comments. Receiver noise: ``[topology.devices.photodiode]``
 ``input_noise_a_per_rthz`` and ``[topology.devices.adc]`` ``enob`` per scope
 model (the ASE/shot split is a comment: the twin's amplifier noise figure is
-kept).
+kept). Rings: ``fab_offset_nm`` = the uniform range of the per-ring fitted
+offsets (the bench model draws each ring's offset uniformly in it) and
+``thermal_crosstalk``; per-ring offsets listed in comments.
 """
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ import re
 
 import numpy as np
 
-from labctl.twin.estimators import ModulatorFit, NoiseFit, weighted_mean
+from labctl.twin.estimators import ModulatorFit, NoiseFit, uniform_range, weighted_mean
 
 _RESOURCE = re.compile(r'^(\s*resource\s*=\s*)"[^"]*"', re.M)
 
@@ -85,9 +87,10 @@ def mzm_values(fit: ModulatorFit) -> tuple[dict, list[str]]:
 
 
 def fitted_bench_text(text: str, mzm: ModulatorFit, noise: NoiseFit | None = None,
-                      adc_enob: dict | None = None) -> str:
+                      adc_enob: dict | None = None, rings: tuple | None = None) -> str:
     """The bench file text of the twin (see the module doc); ``adc_enob``: the
-    bench's ENOB per scope model, kept for the models the fit did not see."""
+    bench's ENOB per scope model, kept for the models the fit did not see;
+    ``rings``: (offsets Fitted [p, k] in nm, crosstalk Fitted) or None."""
     text = _RESOURCE.sub(lambda m: f'{m.group(1)}"sim"', text)
     text = update_table(text, "topology.devices.mzm", *mzm_values(mzm))
     if noise is not None:
@@ -100,4 +103,17 @@ def fitted_bench_text(text: str, mzm: ModulatorFit, noise: NoiseFit | None = Non
         enob = ", ".join(f"{k} = {v:.4g}" for k, v in merged.items())
         se = ", ".join(f"{k} +- {f.stderr:.2g}" for k, f in noise.enob.items())
         text = update_table(text, "topology.devices.adc", {"enob": (f"{{ {enob} }}", f"bit; {se}")})
+    if rings is not None:
+        offsets, xt = rings
+        lo, hi, se = uniform_range(offsets.value)
+        notes = [f"port {p} offsets (nm): " + ", ".join(f"{v:.4f}" for v in row)
+                 for p, row in enumerate(offsets.value)]
+        notes.append(f"per-ring standard error (nm): median {np.median(offsets.stderr):.2g}, "
+                     f"max {np.max(offsets.stderr):.2g}")
+        text = update_table(text, "topology.devices.ring", {
+            "fab_offset_nm": (f"[{lo:.4f}, {hi:.4f}]",
+                              f"+- {se:.2g} nm each: uniform range of the {offsets.value.size} "
+                              "fitted resonance offsets (listed below)"),
+            "thermal_crosstalk": (f"{xt.value:.4g}", f"+- {xt.stderr:.2g}: neighbour heater coupling")},
+            notes)
     return text

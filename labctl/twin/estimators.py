@@ -215,3 +215,155 @@ def receiver_enbw(bench, outputs: list, sample_rates: dict) -> np.ndarray:
         f_eff = (dev.photodiode.bandwidth_hz**-2 + f_sc**-2) ** -0.5
         out.append(gaussian_noise_bandwidth(f_eff, sample_rates[scope]))
     return np.array(out)
+
+
+@dataclass
+class RingFit:
+    """Result of :func:`fit_rings` ([port, line] arrays)."""
+
+    amplitude: Fitted             # V, output level far from the notch (dark removed)
+    lock_power_w: Fitted          # effective heater power that puts the notch on the line
+    width_w: Fitted               # notch full width at half depth, in heater power
+    depth: Fitted                 # notch depth (1 - on-resonance transmission)
+    offset_nm: Fitted             # resonance offset blue of the line: P0 x tuning
+    q_loaded: Fitted              # lambda / (width x tuning)
+    predicted: np.ndarray = field(repr=False)   # [p, k, steps] model volts (V, dark removed)
+
+
+def fit_rings(curve_p: np.ndarray, curve_v: np.ndarray, dark: np.ndarray,
+              tuning_nm_per_mw: float, wavelength_m: float) -> RingFit:
+    """Resonance offset, width and depth of every micro-ring from the
+    calibration's fine sweeps (labctl.mvm.calibrate.measure_rings: volts at
+    the ring's output vs effective heater power P, dark level removed)::
+
+        V(P) - V_dark = A [1 - d / (1 + (2 (P - P0) / G)^2)]
+
+    (the all-pass ring's Lorentzian notch near resonance, FSR >> width). The
+    heater red-shifts the resonance by ``tuning`` nm/mW, so the resonance sits
+    ``offset = tuning P0`` blue of its comb line, and the loaded Q is
+    ``lambda / (tuning G)``. Only P0 x tuning is observable: the offset is
+    reported for the bench file's tuning efficiency. One least-squares fit per
+    ring; standard errors from ``s^2 (J^T J)^-1``."""
+    n, nk, steps = curve_v.shape
+    out = {k: np.zeros((n, nk)) for k in ("a", "p0", "g", "d", "sa", "sp0", "sg", "sd")}
+    pred = np.zeros_like(curve_v, dtype=float)
+    for p in range(n):
+        for k in range(nk):
+            x = np.asarray(curve_p[p, k], float)
+            y = np.asarray(curve_v[p, k], float) - float(dark[p, k])
+            top = float(np.max(y))
+            i0 = int(np.argmin(y))
+            d0 = max(1 - y[i0] / top, 0.05)
+            g0 = max(float(np.ptp(x)) / 2.75, 1e-9)     # the sweep spans 2.75 notch widths
+            x0 = [top, d0, x[i0], g0]
+            lo = [0.0, 0.0, x.min() - np.ptp(x), 1e-3 * g0]
+            hi = [10 * top + 1e-12, 1.0, x.max() + np.ptp(x), 100 * g0]
+
+            def model(q, x=x):
+                return q[0] * (1 - q[1] / (1 + (2 * (x - q[2]) / q[3]) ** 2))
+
+            res = least_squares(lambda q, y=y, model=model: (model(q) - y) / top, x0,
+                                bounds=(lo, hi), x_scale="jac")
+            se = np.sqrt(np.diag(covariance(res)))
+            for i, name in enumerate(("a", "d", "p0", "g")):
+                out[name][p, k], out["s" + name][p, k] = res.x[i], se[i]
+            pred[p, k] = model(res.x)
+    t = tuning_nm_per_mw * 1e3      # nm per W
+    q = wavelength_m * 1e9 / (t * out["g"])
+    return RingFit(amplitude=Fitted(out["a"], out["sa"], "V"),
+                   lock_power_w=Fitted(out["p0"], out["sp0"], "W"),
+                   width_w=Fitted(out["g"], out["sg"], "W"),
+                   depth=Fitted(out["d"], out["sd"], "1"),
+                   offset_nm=Fitted(out["p0"] * t, out["sp0"] * t, "nm"),
+                   q_loaded=Fitted(q, q * out["sg"] / out["g"], "1"),
+                   predicted=pred)
+
+
+def uniform_range(values: np.ndarray) -> tuple[float, float, float]:
+    """Endpoints (lo, hi) of a uniform distribution from n samples and the
+    standard error of each (minimum-variance unbiased estimators)::
+
+        lo = min - (max - min) / (n - 1),  hi = max + (max - min) / (n - 1),
+        se = (max - min) / (n - 1)   (about the std of a sample extreme)."""
+    v = np.ravel(np.asarray(values, float))
+    span = float(v.max() - v.min())
+    step = span / (v.size - 1)
+    return float(v.min() - step), float(v.max() + step), step
+
+
+def fit_thermal_crosstalk(dv: np.ndarray, slope: np.ndarray, step_w: np.ndarray) -> Fitted:
+    """Neighbour heater coupling c from neighbour steps: a step of dP applied
+    to ring j adds c dP to the effective power of rings j +- 1, whose output
+    (biased at half depth on the notch's red side, slope s = A d / G) moves by::
+
+        dV = s c dP      ->  c = argmin sum (dV - s c dP)^2
+
+    (one parameter, least_squares with bounds 0 <= c < 1). Stepping j by +-dP
+    and taking both neighbours cancels, to first order, the tail of ring j's
+    own notch moving along the neighbours' lines (it moves towards one and away
+    from the other)."""
+    x = np.asarray(slope, float) * np.asarray(step_w, float)
+    y = np.asarray(dv, float)
+    scale = float(np.max(np.abs(x)))
+    res = least_squares(lambda c: (x * c[0] - y) / scale, [0.05], bounds=([0.0], [0.999]))
+    return Fitted(float(res.x[0]), float(np.sqrt(covariance(res)[0, 0])), "1")
+
+
+def recoupled_powers(curve_p: np.ndarray, xt_cal: float, xt: float) -> tuple[np.ndarray, np.ndarray]:
+    """The calibration's effective heater powers [p, k, step] (computed with its
+    crosstalk ``xt_cal``) recomputed with ``xt``: applied = (I + xt_cal A)^-1 P_eff
+    per sweep step (A: neighbour adjacency in a port bank), P_eff' = (I + xt A)
+    applied. Returns (P_eff', A applied): the second is dP_eff / dxt."""
+    n, nk, steps = curve_p.shape
+    adj = np.eye(nk, k=1) + np.eye(nk, k=-1)
+    m = np.eye(nk) + xt_cal * adj
+    applied = np.linalg.solve(m, curve_p.transpose(1, 0, 2).reshape(nk, -1))
+    neighbours = (adj @ applied).reshape(nk, n, steps).transpose(1, 0, 2)
+    applied = applied.reshape(nk, n, steps).transpose(1, 0, 2)
+    return applied + xt * neighbours, neighbours
+
+
+def line_detuning_nm(bench) -> np.ndarray:
+    """[port, line] comb line wavelength minus the ring's design wavelength (nm):
+    the seed laser's wavelength setting vs the grid centre of the bench file
+    (lines at f0 + (k - (N-1)/2) spacing, design at grid + the same)."""
+    c0 = 299_792_458.0
+    c = bench.topology.centre
+    offs = (np.arange(c.wavelengths) - (c.wavelengths - 1) / 2) * c.comb_spacing_hz
+    design = c0 / (c.grid_centre_hz + offs)
+    out = np.zeros((c.ports, c.wavelengths))
+    for e in bench.topology.edges:
+        lam = float(bench.instruments[e.laser].settings.get("wavelength", c0 / c.grid_centre_hz))
+        out[e.ports] = (c0 / (c0 / lam + offs) - design) * 1e9
+    return out
+
+
+#: Model floor (nm) of a ring offset: the single-ring Lorentzian ignores the tails
+#: of the port's other notches, which move with the sweep (the calibration sweeps
+#: a port's rings together); on the default bench this biases the offsets by
+#: -0.12 +- 0.07 pm (64 rings), so 0.3 pm is added in quadrature to each error.
+RING_MODEL_FLOOR_NM = 3e-4
+
+
+def ring_offsets(ring: RingFit, neighbours: np.ndarray, curve_p: np.ndarray, xt: Fitted,
+                 detuning_nm: np.ndarray, tuning_nm_per_mw: float) -> Fitted:
+    """Fabrication offsets [p, k] (nm, blue of the design wavelength) from a
+    ring fit made on powers recoupled with the fitted crosstalk ``xt``::
+
+        offset = tuning P0 - (lambda_line - lambda_design)
+
+    standard error sqrt(se_fit^2 + (tuning dP0/dc se_c)^2 + floor^2), dP0/dc =
+    the neighbours' applied power at the lock point (``neighbours``,
+    interpolated along each sweep at P0), floor = RING_MODEL_FLOOR_NM."""
+    t = tuning_nm_per_mw * 1e3
+    n, nk = ring.lock_power_w.value.shape
+    dp_dc = np.zeros((n, nk))
+    for p in range(n):
+        for k in range(nk):
+            order = np.argsort(curve_p[p, k])
+            dp_dc[p, k] = np.interp(ring.lock_power_w.value[p, k], curve_p[p, k][order],
+                                    neighbours[p, k][order])
+    value = ring.lock_power_w.value * t - detuning_nm
+    se = np.sqrt((ring.lock_power_w.stderr * t) ** 2 + (dp_dc * t * xt.stderr) ** 2
+                 + RING_MODEL_FLOOR_NM**2)
+    return Fitted(value, se, "nm")

@@ -191,3 +191,79 @@ def noise_records(engine, ranges=NOISE_RANGES, offsets_db=NOISE_LASER_OFFSETS_DB
     scale = np.array([np.full(n_out, s) if np.isscalar(s) else np.asarray(s) for s in fs_rows])
     return NoiseRecords(list(engine.outputs), scale, np.array(means), np.array(vars_),
                         np.array(lit))
+
+
+@dataclass
+class CrosstalkRecords:
+    """Neighbour heater steps (:func:`crosstalk_steps`): ``dv`` [steps] (V, change
+    of a ring's output between its neighbour at +dP and -dP applied), ``slope``
+    [steps] (V/W, that ring's notch slope at its bias point, from the ring fit),
+    ``step_w`` [steps] (W, 2 dP)."""
+
+    dv: np.ndarray
+    slope: np.ndarray
+    step_w: np.ndarray
+
+
+def _extreme_codes(engine, pick) -> dict:
+    out = {}
+    for awg, ch, _ in engine.modulator_channels():
+        codes, t = engine.tx.curve(awg, ch)
+        out[(awg, ch)] = int(codes[int(pick(t))])
+    return out
+
+
+def crosstalk_steps(engine, lock_w: np.ndarray, width_w: np.ndarray, amplitude: np.ndarray,
+                    depth: np.ndarray, xt0: float, ports=None) -> CrosstalkRecords:
+    """Thermal crosstalk records (wdm): per port (that port's modulator at full
+    transmission, the others at their minimum) and per ring j, every other ring
+    of the port at the red half-depth point of its notch (effective heater
+    power P0 + G/2, from the ring fit ``lock_w``, ``width_w``; crosstalk
+    ``xt0`` undone) and ring j at its notch centre P0_j, stepped to -dP and +dP
+    around it (dP = G_j / 2 of applied power, less near 0 W). Ring j's own
+    transmission is the same at both points (the notch is symmetric), so
+    nothing of its line leaks differently into its neighbours' outputs
+    (AWGR crosstalk); the neighbours' outputs move by ``slope xt 2 dP``
+    (slope = A d / G at the half-depth point of the Lorentzian notch), which
+    is recorded with that slope."""
+    from labctl.mvm.encode import undo_thermal_crosstalk
+    from labctl.mvm.rings import awgr_map, heater_currents
+
+    topo = engine.topo
+    n, nk = topo.centre.ports, topo.centre.wavelengths
+    qmap = awgr_map(topo.centre, engine.cal)
+    low = _extreme_codes(engine, np.argmin)
+    high = _extreme_codes(engine, np.argmax)
+    port_chan = {port: (e.awg, e.awg_channels[i]) for e in topo.edges for i, port in enumerate(e.ports)}
+    dv, slope, step = [], [], []
+    engine.record_symbols(DC_RECORD_SYMBOLS)
+    try:
+        for p in (range(n) if ports is None else ports):
+            codes = dict(low)
+            codes[port_chan[p]] = high[port_chan[p]]
+            waves = engine.const_waves(codes, DC_SYMBOLS)
+
+            def outputs(power):
+                volts = engine.run(waves, heater_currents(topo, power))
+                return np.array([float(np.mean(volts[engine.outputs[q]])) for q in qmap[p]])
+
+            for j in range(nk):
+                target = np.zeros((n, nk))
+                target[p] = lock_w[p] + width_w[p] / 2
+                target[p, j] = lock_w[p, j]
+                applied = undo_thermal_crosstalk(target, xt0)
+                d_p = min(width_w[p, j] / 2, 0.95 * applied[p, j])
+                if d_p < width_w[p, j] / 8:       # too close to zero heater power
+                    continue
+                up, down = applied.copy(), applied.copy()
+                up[p, j] += d_p
+                down[p, j] -= d_p
+                change = outputs(up) - outputs(down)
+                for k in (j - 1, j + 1):
+                    if 0 <= k < nk:
+                        dv.append(change[k])
+                        slope.append(amplitude[p, k] * depth[p, k] / width_w[p, k])
+                        step.append(2 * d_p)
+    finally:
+        engine.record_symbols(None)
+    return CrosstalkRecords(np.array(dv), np.array(slope), np.array(step))

@@ -2,7 +2,8 @@
 
 A 'hidden' bench (the embedded default bench with perturbed ``[topology.devices]``:
 V_pi 5 -> 6 V, extinction ratio 25 -> 22 dB, TIA input noise 20 -> 30 pA/rtHz,
-UXR converter ENOB 6.5 -> 6.0 bit) is served by the simulated SCPI
+UXR converter ENOB 6.5 -> 6.0 bit, ring resonance offsets 0.05-0.4 -> 0.25-0.6 nm,
+thermal crosstalk 0.05 -> 0.07) is served by the simulated SCPI
 servers and plays the real bench. The measuring bench file is the default bench
 text with every resource pointing at those sockets: the calibration and the fit
 read only it and the calibration file, never the hidden file. Each recovered
@@ -24,10 +25,13 @@ from labctl.bench import DEFAULT_SIM, load_bench, parse_bench
 from labctl.engine import RunEngine
 
 HIDDEN = {"v_pi = 5.0 ": "v_pi = 6.0 ", "extinction_ratio_db = 25.0": "extinction_ratio_db = 22.0",
-          "input_noise_a_per_rthz = 20e-12": "input_noise_a_per_rthz = 30e-12"}
+          "input_noise_a_per_rthz = 20e-12": "input_noise_a_per_rthz = 30e-12",
+          "fab_offset_nm = [0.05, 0.4]": "fab_offset_nm = [0.25, 0.6]",
+          "thermal_crosstalk = 0.05": "thermal_crosstalk = 0.07"}
 HIDDEN_ADC = "\n[topology.devices.adc]\nenob = { keysight_uxr = 6.0, tektronix_dpo70000 = 5.5 }\n"
 TRUE_V_PI, TRUE_ER, TRUE_TIA = 6.0, 22.0, 30e-12
 TRUE_ENOB = {"keysight_uxr": 6.0, "tektronix_dpo70000": 5.5}
+TRUE_FAB, TRUE_XT = (0.25, 0.6), 0.07
 
 
 def _default_text() -> str:
@@ -90,12 +94,13 @@ def fitted(tmp_path_factory):
         w, x = _product()
         with BenchBackend(bench, calibration=str(cal)) as be:
             enob_hidden = enob(be.matmul(w, x), w @ x)
-        truth = {"lock_error": dict(servers.table.lock_error)}
+        truth = {"lock_error": dict(servers.table.lock_error),
+                 "ring_offset_nm": servers.table.ring_fab_offset * 1e9}
     return {"tmp": tmp, "fitted": out, "run": tmp / "twin.h5", "cal": cal,
             "enob_hidden": enob_hidden, "truth": truth, "bench": bench}
 
 
-MODULATORS = 8   # the run's first 8 steps: one per modulator; then one per output
+MODULATORS = OUTPUTS = 8   # the run's steps: one per modulator, per output, per centre port
 
 
 def _per_modulator(run):
@@ -105,8 +110,15 @@ def _per_modulator(run):
         d = f["entry/data"]
         out = {k: d[k][:MODULATORS] for k in ("v_pi", "v_pi_stderr", "bias_offset_v",
                                              "bias_offset_stderr", "measured_a", "predicted_a")}
-        out.update({k: d[k][MODULATORS:] for k in ("adc_enob", "adc_enob_stderr", "noise_var_a2",
-                                                   "noise_predicted_a2")})
+        out.update({k: d[k][MODULATORS:MODULATORS + OUTPUTS]
+                    for k in ("adc_enob", "adc_enob_stderr", "noise_var_a2", "noise_predicted_a2")})
+        out.update({k: d[k][MODULATORS + OUTPUTS:]
+                    for k in ("ring_offset_nm", "ring_offset_stderr", "ring_measured_v",
+                              "ring_predicted_v")})
+        out["metrics"] = {}
+        for k, v in f["entry/metrics"].items():   # the step that wrote it; NaN elsewhere
+            values = np.ravel(v[()]).astype(float)
+            out["metrics"][k] = float(values[np.isfinite(values)][-1])
         return out
 
 
@@ -158,6 +170,28 @@ def test_receiver_noise_recovered(fitted):
     # the twin's variances follow the measured ones (relative residual of single records)
     rel = d["noise_var_a2"] / d["noise_predicted_a2"] - 1
     assert np.sqrt(np.mean(rel**2)) < 0.05
+
+
+def test_ring_offsets_and_crosstalk_recovered(fitted):
+    d = _per_modulator(fitted["run"])
+    true = fitted["truth"]["ring_offset_nm"]
+    assert d["ring_offset_nm"].shape == true.shape == (8, 8)
+    assert np.all(d["ring_offset_stderr"] < 0.05 * true)
+    assert np.all(np.abs(d["ring_offset_nm"] - true) < 3 * d["ring_offset_stderr"]), (
+        d["ring_offset_nm"] - true) / d["ring_offset_stderr"]
+    m = d["metrics"]
+    assert m["thermal_crosstalk_stderr"] < 0.05 * TRUE_XT
+    assert abs(m["thermal_crosstalk"] - TRUE_XT) < 3 * m["thermal_crosstalk_stderr"]
+    se = m["fab_offset_range_stderr"]
+    assert se < 0.05 * TRUE_FAB[0]
+    assert abs(m["fab_offset_lo_nm"] - TRUE_FAB[0]) < 3 * se
+    assert abs(m["fab_offset_hi_nm"] - TRUE_FAB[1]) < 3 * se
+    twin = load_bench(fitted["fitted"]).topology.devices.ring
+    assert twin.fab_offset_nm == pytest.approx((m["fab_offset_lo_nm"], m["fab_offset_hi_nm"]),
+                                               abs=1e-4)
+    assert twin.thermal_crosstalk == pytest.approx(m["thermal_crosstalk"], rel=1e-3)
+    swing = np.ptp(d["ring_measured_v"], axis=-1)
+    assert np.all(np.abs(d["ring_measured_v"] - d["ring_predicted_v"]).max(axis=-1) < 0.02 * swing)
 
 
 def test_twin_predicts_the_hidden_precision(fitted):

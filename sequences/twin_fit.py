@@ -255,7 +255,7 @@ def write_plot(path: Path, st, fit, rec, noise, rings=None) -> Path:
             curve_ax.plot(rings.power_w[0, k] * 1e3, rings.fit.predicted[0, k] * 1e3, "-", lw=1,
                           color=colour)
         curve_ax.set(xlabel="effective heater power (mW)", ylabel="ring output - dark (mV)",
-                     title=f"port 0 ring sweeps: measured (o) vs twin (-); crosstalk "
+                     title=f"port 0 rings: measured (o) vs twin (-); crosstalk "
                            f"{rings.crosstalk.value:.4f} +- {rings.crosstalk.stderr:.4f}")
         curve_ax.legend(fontsize=7, ncol=2)
         off = rings.offsets

@@ -209,3 +209,23 @@ def test_twin_predicts_the_hidden_precision(fitted):
     assert abs(enob_nominal - fitted["enob_hidden"]) > 0.3, (enob_nominal, fitted["enob_hidden"])
     print(f"ENOB hidden (sockets) {fitted['enob_hidden']:.3f}, twin {enob_twin:.3f}, "
           f"nominal {enob_nominal:.3f}")
+
+
+def test_cli_twin_fit_in_process(tmp_path, capsys):
+    """``labctl twin fit`` on the embedded bench (in process): the fitted file
+    holds the bench's own figures back, and a missing calibration is a usage error."""
+    from labctl.cli import main
+
+    cal = tmp_path / "cal.h5"
+    assert main(["run", "calibrate", "--out", str(tmp_path / "cal_run.h5"),
+                 "--set", f"calibration_file={cal}", "--set", "check_size=4"]) == 0
+    out = tmp_path / "twin.toml"
+    assert main(["twin", "fit", "--calibration", str(cal), "--out", str(out)]) == 0
+    assert f"twin bench -> {out}" in capsys.readouterr().out
+    assert out.with_suffix(".h5").is_file() and out.with_suffix(".png").is_file()
+    text = out.read_text()
+    dev = tomllib.loads(text)["topology"]["devices"]
+    se = float(re.search(r"^v_pi = \S+\s+# \+- (\S+)", text, re.M).group(1))
+    assert abs(dev["mzm"]["v_pi"] - 5.0) < 3 * se
+    assert abs(dev["photodiode"]["input_noise_a_per_rthz"] - 20e-12) < 1e-12
+    assert main(["twin", "fit", "--calibration", str(tmp_path / "none.h5"), "--out", str(out)]) == 2

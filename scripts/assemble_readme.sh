@@ -4,7 +4,7 @@ set -eu
 cd "$(dirname "$0")/.."
 {
   cat docs/readme/00-header.md
-  for area in generate models mvm energy physics drivers engine gui; do
+  for area in generate models mvm energy twin physics drivers engine gui; do
     [ -f "docs/readme/$area.md" ] || continue
     printf '\n'
     sed -e 's#](\.\./img/#](docs/img/#g' "docs/readme/$area.md"

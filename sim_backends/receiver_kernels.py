@@ -109,14 +109,18 @@ def cubic_at(x, i0, frac):
     """Rows x [R, n] (periodic) at fractional positions i0 + frac by 4-point
     Lagrange interpolation through x[i0 - 1 .. i0 + 2] -> [R, P] (float64):
     exact for cubics; on a 2x oversampled band-limited signal within 3.4e-3 of
-    full scale at the band edge (linear interpolation on a 4x grid: 4.7e-3)."""
+    full scale at the band edge (linear interpolation on a 4x grid: 4.7e-3).
+    Indices wrap (modulo n) only at the two ends of the period."""
     nr, n = x.shape
     npts = i0.shape[0]
     out = np.empty((nr, npts))
     for m in range(npts):
         t = np.float64(frac[m])
         a = i0[m]
-        im1, ip1, ip2 = (a - 1) % n, (a + 1) % n, (a + 2) % n
+        if a >= 1 and a + 2 < n:
+            im1, ip1, ip2 = a - 1, a + 1, a + 2
+        else:
+            im1, ip1, ip2 = (a - 1) % n, (a + 1) % n, (a + 2) % n
         wm1 = -t * (t - 1.0) * (t - 2.0) / 6.0
         w0 = (t + 1.0) * (t - 1.0) * (t - 2.0) / 2.0
         w1 = -(t + 1.0) * t * (t - 2.0) / 2.0

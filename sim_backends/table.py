@@ -70,8 +70,8 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import scipy.fft as sfft
 
+from sim_backends import drive_kernels, schemes
 from sim_backends import receiver_kernels as kernels
-from sim_backends import schemes
 from sim_backends.physics import filters, normals, quantiser, units
 from sim_backends.physics.adc import ADC
 from sim_backends.physics.awgr import AWGR
@@ -300,14 +300,20 @@ class OpticalTable:
                     raise RuntimeError(f"{awg} ch{ch}: waveform period {codes.size / dac.sample_rate:.4g} s "
                                        f"does not divide the bench period {period:.4g} s")
                 reps = int(round(reps))
-                items.append([f, j, dac, codes, reps, ch, _hold_block(codes) if reps == 1 else 1])
+                items.append([f, j, dac, codes, reps, ch,
+                              drive_kernels.hold_block(codes) if reps == 1 else 1])
         groups: dict = {}   # one transform per group of rows with the same DAC set-up and shape
         for it in items:
             groups.setdefault((it[2], it[3].size * it[4], it[6]), []).append(it)
         for (dac, m, r), its in groups.items():
             sigma = dac.noise_sigma() * _avg_scale(avg) if self.noise.dac else 0.0
             z = (normals.standard_normal([self._seq(avg, "dac", awg, it[5], acqs[it[0]]) for it in its],
-                                         its[0][3].size, np.float64) if sigma > 0 else None)
+                                         its[0][3].size) if sigma > 0 else None)
+            if r > 1 and m == n:   # held symbols on the bench period: one compiled pass
+                rows = self._held_rows(dac, m, r, its, z, sigma, extra)
+                for it, row in zip(its, rows):
+                    out[it[0], it[1]] = row
+                continue
             if r > 1:   # held symbols: the spectrum from the symbols, the noise drawn in it
                 sym = dac.levels(np.stack([it[3][::r] for it in its]))
                 d, wrap = self._memo(("hold", m, r), lambda: (
@@ -336,6 +342,31 @@ class OpticalTable:
             for it, row in zip(its, rows):
                 out[it[0], it[1]] = row
         return out
+
+    def _held_rows(self, dac: DAC, m: int, r: int, its, z, sigma: float, extra) -> np.ndarray:
+        """Rows [len(its), m] (V, float32) of held symbols (r samples each) on
+        the m-point grid of the bench period: the spectrum S[k mod N_s] D_r[k]
+        H[k] plus the ENOB noise drawn in it (:mod:`sim_backends.drive_kernels`,
+        one pass, complex64: 1e-7 of full scale), then one float32 inverse FFT."""
+        def make():
+            h = self._drive_response(dac, m)
+            if extra is not None:
+                h = self._memo(("drive_h", dac, m, extra[0]), lambda: h * extra[1])
+            d = sfft.rfft(np.r_[np.ones(r), np.zeros(m - r)])
+            nb = m // 2 + 1
+            c = np.full(nb, np.sqrt(m / 2))
+            c[0] = np.sqrt(m)
+            if m % 2 == 0:
+                c[-1] = np.sqrt(m)
+            return d * h, c * h, np.arange(nb) % (m // r), nb - 1 - (m % 2 == 0)
+        dh, nh, wrap, inner = self._memo(("held_h", dac, m, r, None if extra is None else extra[0]),
+                                         make)
+        sym = dac.levels(np.stack([it[3][::r] for it in its]))
+        spec = np.empty((len(its), m // 2 + 1), np.complex64)
+        drive_kernels.held_spectrum(np.fft.fft(sym, axis=-1), wrap, dh,
+                                    z if z is not None else np.zeros((0, 1), np.float32),
+                                    nh * sigma, inner, spec)
+        return sfft.irfft(spec, n=m, axis=-1)
 
     def _seq(self, avg, *key) -> np.ndarray:
         """Generator state of noise stream ``key`` (Streams.state; the exact

@@ -92,21 +92,24 @@ def _polyphase_branches(up: int, down: int) -> tuple[np.ndarray, int]:
 def _polyphase_rows(x, branches, up, down, half, first, count):
     """y[r, k - first] = sum_i x[r, i] h[k down + half - i up] (see :func:`_polyphase`):
     per output, one contiguous dot product of the reversed branch with a
-    zero-padded window of x."""
+    zero-padded window of x. Outputs outer, rows inner: the branch and the
+    window position (one integer division) are found once per output for
+    every row, and the branch stays in cache across the rows."""
     nr, n_in = x.shape
     taps = branches.shape[1]
     rev = branches[:, ::-1].copy()              # rev[p, s] = h[p + (taps - 1 - s) up]
     xp = np.zeros((nr, n_in + 2 * taps))
     xp[:, taps:taps + n_in] = x
     y = np.empty((nr, count))
-    for r in range(nr):
-        for kk in range(count):
-            m = (first + kk) * down + half      # filter index of x[i] is m - i up
-            p = m % up
-            lo = m // up - taps + 1 + taps      # x[m // up - taps + 1] in xp
+    for kk in range(count):
+        m = (first + kk) * down + half          # filter index of x[i] is m - i up
+        w = rev[m % up]
+        lo = m // up - taps + 1 + taps          # x[m // up - taps + 1] in xp
+        for r in range(nr):
+            xr = xp[r, lo:lo + taps]
             acc = 0.0
             for s in range(taps):
-                acc += xp[r, lo + s] * rev[p, s]
+                acc += xr[s] * w[s]
             y[r, kk] = acc
     return y
 
@@ -188,6 +191,33 @@ def _design(taps: np.ndarray, side: np.ndarray) -> np.ndarray:
     return np.hstack([taps, np.ones((taps.shape[0], 1)), side.reshape(taps.shape[0], -1)])
 
 
+def _design_rows(taps: np.ndarray, side: np.ndarray) -> np.ndarray:
+    """:func:`_design` of every output: taps [Q, K, T], side [K] / [K, s]
+    (shared) or [Q, K, s] -> [Q, K, T + 1 + s]."""
+    q, k = taps.shape[:2]
+    side = np.asarray(side)
+    side = np.broadcast_to(side.reshape(k, -1) if side.ndim < 3 else side,
+                           (q, k, side.size // k if side.ndim < 3 else side.shape[-1]))
+    return np.concatenate([taps, np.ones((q, k, 1)), side], axis=-1)
+
+
+def train_apply_rows(taps: np.ndarray, side: np.ndarray, target: np.ndarray,
+                     taps_out: np.ndarray, side_out: np.ndarray, lam: float = 1e-9) -> np.ndarray:
+    """:meth:`Equaliser.train` on (taps[q], side, target[q]) followed by
+    :meth:`Equaliser.apply` on (taps_out[q], side_out) for every output q at
+    once (stacked matrix products and one batched solve of the normal
+    equations): taps [Q, K, T], target [Q, K], taps_out [Q, P, T], sides as
+    :func:`_design_rows` -> estimates [Q, P]. Equal to the per-output
+    equalisers to rounding (1e-15)."""
+    a = _design_rows(taps, side)
+    scale = np.sqrt(np.mean(a**2, axis=1)) + 1e-30                      # [Q, C]
+    an = a / scale[:, None, :]
+    at = an.transpose(0, 2, 1)
+    g = at @ an + lam * an.shape[1] * np.eye(an.shape[2])
+    coef = np.linalg.solve(g, at @ target[..., None])[..., 0] / scale
+    return (_design_rows(taps_out, side_out) @ coef[..., None])[..., 0]
+
+
 def one_periods(volts: np.ndarray, fs_in: float, symbol_rate: float, sps: int, n_symbols: int,
                 margin: int = 16) -> np.ndarray:
     """:func:`one_period` of every row of ``volts`` [rows, samples] at once ->
@@ -210,19 +240,39 @@ def synchronise_rows(periods: np.ndarray, template_symbols: np.ndarray, sps: int
     zero-mean period x with the zero-mean preamble t (upsampled by ``sps``),
     computed as irfft(X conj(T)) -> frame starts [rows] (samples)."""
     n = periods.shape[-1]
-    t = np.zeros(n)
-    rep = np.repeat(template_symbols - template_symbols.mean(), sps)
-    t[:rep.size] = rep
     x = periods - periods.mean(axis=-1, keepdims=True)
-    c = np.fft.irfft(np.fft.rfft(x, axis=-1) * np.conj(np.fft.rfft(t)), n=n, axis=-1)
+    t = _template_spectrum(np.asarray(template_symbols, float).tobytes(), sps, n)
+    c = np.fft.irfft(np.fft.rfft(x, axis=-1) * t, n=n, axis=-1)
     return np.argmax(c, axis=-1)
+
+
+@lru_cache(maxsize=16)
+def _template_spectrum(template: bytes, sps: int, n: int) -> np.ndarray:
+    """conj(rfft) of the zero-mean preamble upsampled by ``sps``, zero-padded to n."""
+    sym = np.frombuffer(template)
+    t = np.zeros(n)
+    rep = np.repeat(sym - sym.mean(), sps)
+    t[:rep.size] = rep
+    out = np.conj(np.fft.rfft(t))
+    out.flags.writeable = False
+    return out
 
 
 def tap_matrices(periods: np.ndarray, starts: np.ndarray, sps: int, n_symbols: int,
                  taps: int) -> np.ndarray:
     """:func:`tap_matrix` of every row: [rows, n_symbols, taps] (circular)."""
-    offs = np.arange(taps) - taps // 2
-    centre = np.asarray(starts)[:, None] + np.arange(n_symbols)[None, :] * sps + sps // 2
-    idx = (centre[:, :, None] + offs[None, None, :]) % periods.shape[-1]
-    return np.take_along_axis(periods[:, None, :], idx.reshape(len(periods), 1, -1),
-                              axis=-1).reshape(len(periods), n_symbols, taps)
+    periods = np.ascontiguousarray(periods, dtype=float)
+    return _tap_rows(periods, np.asarray(starts, np.int64).reshape(-1), sps, n_symbols, taps)
+
+
+@njit(cache=True)
+def _tap_rows(periods, starts, sps, n_symbols, taps):
+    """out[r, i, t] = periods[r, (starts[r] + i sps + sps // 2 + t - taps // 2) mod N]."""
+    nr, n = periods.shape
+    out = np.empty((nr, n_symbols, taps))
+    for r in range(nr):
+        for i in range(n_symbols):
+            c = starts[r] + i * sps + sps // 2 - taps // 2
+            for t in range(taps):
+                out[r, i, t] = periods[r, (c + t) % n]
+    return out

@@ -21,6 +21,10 @@ circularly to the FFT length (index m mod points).
 averaged records); V = I_sat tanh(I / I_sat) Z_t + sigma_adc z_adc (volts at
 the ADC, quantised afterwards by :func:`sim_backends.physics.quantiser.to_codes`).
 
+``to_codes_rows``: volts -> uint16 codes per row, exactly
+:func:`sim_backends.physics.quantiser.to_codes` (floor((v - offset + FS/2) /
+step) clipped to [0, 2^bits - 1], step = FS / 2^bits).
+
 ``cubic_at``: 4-point Lagrange interpolation of the (2x Fourier-interpolated)
 signal at the scope instants.
 """
@@ -127,4 +131,23 @@ def cubic_at(x, i0, frac):
         w2 = (t + 1.0) * t * (t - 1.0) / 6.0
         for r in range(nr):
             out[r, m] = wm1 * x[r, im1] + w0 * x[r, a] + w1 * x[r, ip1] + w2 * x[r, ip2]
+    return out
+
+
+@njit(cache=True, fastmath=False)
+def to_codes_rows(volts, full_scale, offset, bits):
+    """uint16 codes [F, R, P] of volts [F, R, P] with row r's full scale
+    ``full_scale[r]`` and ``offset[r]`` (V): quantiser.to_codes, same operations."""
+    nf, nr, npts = volts.shape
+    top = 2.0**bits - 1
+    out = np.empty((nf, nr, npts), np.uint16)
+    for r in range(nr):
+        fs = full_scale[r]
+        step = fs / 2.0**bits
+        off = offset[r]
+        half = fs / 2
+        for f in range(nf):
+            for m in range(npts):
+                c = np.floor((volts[f, r, m] - off + half) / step)
+                out[f, r, m] = np.uint16(min(max(c, 0.0), top))
     return out

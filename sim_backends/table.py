@@ -73,7 +73,6 @@ import scipy.fft as sfft
 from sim_backends import drive_kernels, schemes
 from sim_backends import receiver_kernels as kernels
 from sim_backends.physics import filters, normals, quantiser, units
-from sim_backends.physics.adc import ADC
 from sim_backends.physics.awgr import AWGR
 from sim_backends.physics.dac import DAC
 from sim_backends.physics.edfa import EDFA
@@ -675,17 +674,14 @@ class OpticalTable:
 
     @staticmethod
     def _codes(st: Mapping, outputs, rows, volts) -> list[dict[int, np.ndarray]]:
-        """Volts [frames, rows, points] -> per frame {channel: uint16 codes}."""
+        """Volts [frames, rows, points] -> per frame {channel: uint16 codes}
+        (quantiser.to_codes of every row, one compiled pass)."""
         bits = int(st.get("bits", 8))
-        out = [dict() for _ in range(volts.shape[0])]
-        for i, q in enumerate(rows):
-            ch = outputs[q][1]
-            cst = _chan(st, ch)
-            codes = quantiser.to_codes(volts[:, i], float(cst.get("range", 0.5)),
-                                       float(cst.get("offset", 0.0)), bits)
-            for f in range(volts.shape[0]):
-                out[f][ch] = codes[f]
-        return out
+        chans = [outputs[q][1] for q in rows]
+        cst = [_chan(st, ch) for ch in chans]
+        codes = kernels.to_codes_rows(volts, np.array([float(c.get("range", 0.5)) for c in cst]),
+                                      np.array([float(c.get("offset", 0.0)) for c in cst]), bits)
+        return [{ch: codes[f, i] for i, ch in enumerate(chans)} for f in range(volts.shape[0])]
 
     def _analog(self, scope_name: str, st, det: dict, acqs, avg) -> tuple[list, np.ndarray | None]:
         """(output rows, volts [frames, rows, points]) at the ADC input
@@ -712,7 +708,7 @@ class OpticalTable:
         r = pdp.responsivity_a_per_w
         lasers = list(det["by_laser"])
         frames = det["power"].shape[0]
-        signal = sum(det["by_laser"][name][:, rows] for name in lasers) * r
+        signal = det["power"][:, rows] * r     # the sum over lasers of by_laser
         current = self._sample(signal, det, fs, points, bw, _SCOPE_UPSAMPLE) + pdp.dark_current_a
         s_ase = det["ase_psd"][:, rows]
         b_o = det["optical_bandwidth"]
@@ -750,13 +746,11 @@ class OpticalTable:
             * filters.gaussian(sfft.rfftfreq(length, 1 / fs), bw)).astype(np.complex64))
         shaped = sfft.irfft(sfft.rfft(white, axis=-1) * h, n=length, axis=-1)
         sigma = np.zeros(len(rows))
-        for i, q in enumerate(rows):
-            cst = _chan(st, det["outputs"][q][1])
-            adc = ADC(bits=bits, sample_rate=fs, bandwidth=bw, enob=adev.enob.get(model, adev.default_enob),
-                      range=float(cst.get("range", 0.5)), offset=float(cst.get("offset", 0.0)),
-                      noise=self.noise.adc)
-            if self.noise.adc:
-                sigma[i] = adc.noise_sigma() * _avg_scale(avg)
+        if self.noise.adc:   # ADC(...).noise_sigma() of each row's channel
+            enob = adev.enob.get(model, adev.default_enob)
+            for i, q in enumerate(rows):
+                cst = _chan(st, det["outputs"][q][1])
+                sigma[i] = quantiser.enob_sigma(float(cst.get("range", 0.5)), bits, enob) * _avg_scale(avg)
         if sigma.any():
             z_adc = normals.standard_normal([self._seq(avg, "adc", scope_name, acq) for acq in acqs],
                                             len(mine) * points).reshape(frames, len(mine), points)[:, sel]
@@ -842,15 +836,21 @@ def _white_spectrum(z: np.ndarray, m: int) -> np.ndarray:
 def _mzm_power_rows(v: np.ndarray, gain: float, mzms: Sequence[MZM]) -> np.ndarray:
     """MZM.power_transfer of rows v [R, n] (V at the AWG; row r through
     ``mzms[r]`` after the driver ``gain``): il (eps^2 + (1 - eps^2) cos^2(phi/2))
-    with phi = pi (g v + v_bias) / V_pi, i.e. il (eps^2 + (1 - eps^2)(1 + cos phi)/2).
-    cos in float32 (SIMD; 1e-7 of the transmission), the rest in float64."""
+    with phi = pi (g v + v_bias) / V_pi, i.e. il (eps^2 + (1 - eps^2)(1 + cos phi)/2)
+    = A + B cos phi. cos in float32 (SIMD; 1e-7 of the transmission), phi
+    rounded once to float32, A and B in float64."""
     vpi = np.array([m.v_pi for m in mzms])
-    phi = (v * (np.pi * gain / vpi)[:, None] + (np.pi * np.array([m.v_bias for m in mzms])
-                                                 / vpi)[:, None]).astype(np.float32)
-    c = np.cos(phi).astype(np.float64)
+    a = (np.pi * gain / vpi)[:, None]
+    b = (np.pi * np.array([m.v_bias for m in mzms]) / vpi)[:, None]
+    phi = np.empty(v.shape, np.float32)
+    np.add(v * a, b, out=phi, casting="same_kind")
+    np.cos(phi, out=phi)
     il = np.array([m.il for m in mzms])[:, None]
     e2 = np.array([m.epsilon for m in mzms])[:, None] ** 2
-    return il * (e2 + (1 - e2) * 0.5 * (1 + c))
+    half = il * (1 - e2) * 0.5
+    out = phi * half
+    out += il * e2 + half
+    return out
 
 
 def _positions(n: int, period: float, fs: float, points: int, upsample: int):

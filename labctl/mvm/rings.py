@@ -16,8 +16,10 @@ Heater powers P (W) become currents I = sqrt(P / R) with the heater resistance R
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
+from numba import njit
 
 from labctl.mvm import encode
 from sim_backends.physics.microring import MicroRing
@@ -43,10 +45,15 @@ class NominalRing:
 def nominal_ring(topology) -> NominalRing:
     """The nominal design ring (``topology.devices.ring``), not a calibration."""
     d = topology.devices.ring
-    ring = MicroRing(resonance=DESIGN_WAVELENGTH_M, fsr=d.fsr_m, q_loaded=d.q_loaded,
-                     round_trip_loss_db=d.round_trip_loss_db)
+    return _nominal_ring(d.fsr_m, d.q_loaded, d.round_trip_loss_db, d.tuning_nm_per_mw)
+
+
+@lru_cache(maxsize=16)
+def _nominal_ring(fsr_m: float, q_loaded: float, loss_db: float, tuning_nm_per_mw: float) -> NominalRing:
+    ring = MicroRing(resonance=DESIGN_WAVELENGTH_M, fsr=fsr_m, q_loaded=q_loaded,
+                     round_trip_loss_db=loss_db)
     depth = 1 - abs(ring.through(DESIGN_WAVELENGTH_M)) ** 2
-    width = (DESIGN_WAVELENGTH_M / d.q_loaded) / (d.tuning_nm_per_mw * 1e-6)
+    width = (DESIGN_WAVELENGTH_M / q_loaded) / (tuning_nm_per_mw * 1e-6)
     return NominalRing(float(depth), float(width))
 
 
@@ -65,21 +72,35 @@ def nominal_transmissions(w_u: np.ndarray, depth: float, qmap: np.ndarray) -> np
     t = lo + (hi - lo) w, lo = 1 - RING_LO_FRACTION d, hi = 1 - d / (1 + RING_HI_DETUNE^2)."""
     lo = 1 - RING_LO_FRACTION * depth
     hi = 1 - depth / (1 + RING_HI_DETUNE**2)
-    t = np.empty_like(qmap, dtype=float)
-    for p in range(qmap.shape[0]):
-        for k in range(qmap.shape[1]):
-            t[p, k] = lo + (hi - lo) * w_u[qmap[p, k], p]
-    return t
+    ports = np.arange(qmap.shape[0])[:, None]
+    return lo + (hi - lo) * np.asarray(w_u, float)[qmap, ports]
 
 
 def calibrated_ring_powers(cal, w_u: np.ndarray) -> np.ndarray:
     """Effective heater powers [p, k] (W) from the measured ring curves: per
     output q, every path's volts are mapped onto the common window
     [max of the notch minima, min of the red-side maxima] (this equalises
-    the path gains), then inverted on the red side of each notch."""
+    the path gains), then inverted on the red side of each notch
+    (np.interp of the running maximum of the volts from the notch on; the
+    curves' part is prepared once per calibration, :func:`_ring_inverse`,
+    and all rings are interpolated in one compiled pass)."""
+    qmap, lo, hi, ev, pv, lengths = _ring_inverse(cal)
+    n = qmap.shape[0]
+    target = lo[qmap] + (hi[qmap] - lo[qmap]) * np.asarray(w_u, float)[qmap, np.arange(n)[:, None]]
+    return _interp_rows(target.ravel(), ev, pv, lengths).reshape(qmap.shape)
+
+
+def _ring_inverse(cal):
+    """Per calibration (cached while its ring arrays are the same objects):
+    (qmap [p, k], lo [q], hi [q], running-max volts [p k, L] and powers
+    [p k, L] from each notch on, padded, their lengths [p k])."""
+    src = (cal.awgr_map, cal.ring_curve_v, cal.ring_dark, cal.ring_curve_p)
+    hit = _RING_INVERSES.get(id(cal))
+    if hit is not None and all(a is b for a, b in zip(hit[0], src)):
+        return hit[1]
     qmap = cal.awgr_map.astype(int)
     e = cal.ring_curve_v - cal.ring_dark[..., None]
-    n, nk, _ = e.shape
+    n, nk, m = e.shape
     lo = np.full(n, -np.inf)
     hi = np.full(n, np.inf)
     for p in range(n):
@@ -87,15 +108,60 @@ def calibrated_ring_powers(cal, w_u: np.ndarray) -> np.ndarray:
             q = qmap[p, k]
             lo[q] = max(lo[q], e[p, k].min())
             hi[q] = min(hi[q], e[p, k, -1])
-    out = np.zeros((n, nk))
+    ev = np.zeros((n * nk, m))
+    pv = np.zeros((n * nk, m))
+    lengths = np.zeros(n * nk, np.int64)
     for p in range(n):
         for k in range(nk):
-            q = qmap[p, k]
             i0 = int(np.argmin(e[p, k]))
-            ev = np.maximum.accumulate(e[p, k, i0:])
-            pv = cal.ring_curve_p[p, k, i0:]
-            target = lo[q] + (hi[q] - lo[q]) * w_u[q, p]
-            out[p, k] = np.interp(target, ev, pv)
+            j = p * nk + k
+            lengths[j] = m - i0
+            ev[j, :m - i0] = np.maximum.accumulate(e[p, k, i0:])
+            pv[j, :m - i0] = cal.ring_curve_p[p, k, i0:]
+    out = (qmap, lo, hi, ev, pv, lengths)
+    if len(_RING_INVERSES) > 8:
+        _RING_INVERSES.clear()
+    _RING_INVERSES[id(cal)] = (src, out)
+    return out
+
+
+#: id(calibration) -> (its ring arrays, held so the ids stay theirs; _ring_inverse's result)
+_RING_INVERSES: dict = {}
+
+
+@njit(cache=True)
+def _interp_rows(x, xp, fp, lengths):
+    """np.interp(x[i], xp[i, :lengths[i]], fp[i, :lengths[i]]) for every i, with
+    numpy's arithmetic: j the last index with xp[j] <= x, fp[j] on an exact
+    hit, else slope (x - xp[j]) + fp[j]; the end values outside [xp[0], xp[-1]]."""
+    out = np.empty(x.size)
+    for i in range(x.size):
+        n = lengths[i]
+        a, b = xp[i], fp[i]
+        v = x[i]
+        if v > a[n - 1]:
+            out[i] = b[n - 1]
+        elif v < a[0]:
+            out[i] = b[0]
+        else:
+            lo, hi = 0, n                     # last j with a[j] <= v (bisection)
+            while hi - lo > 1:
+                mid = (lo + hi) // 2
+                if a[mid] <= v:
+                    lo = mid
+                else:
+                    hi = mid
+            j = lo
+            if j == n - 1 or a[j] == v:
+                out[i] = b[j]
+            else:
+                slope = (b[j + 1] - b[j]) / (a[j + 1] - a[j])
+                r = slope * (v - a[j]) + b[j]
+                if np.isnan(r):
+                    r = slope * (v - a[j + 1]) + b[j + 1]
+                    if np.isnan(r) and b[j] == b[j + 1]:
+                        r = b[j]
+                out[i] = r
     return out
 
 

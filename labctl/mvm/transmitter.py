@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from labctl.mvm import rings, waveforms
+from labctl.mvm import encode, rings, waveforms
 
 
 class Transmitter:
@@ -48,8 +48,33 @@ class Transmitter:
         at sps samples/symbol, advanced by ``skew_s`` (s; circularly: the AWG repeats)."""
         sps, rate = self.awg_rate(awg)
         if raw_codes is None:
-            raw_codes = waveforms.symbol_codes(u, self.curve(awg, ch), self.io.awg_info(awg)["bits"])
-        return waveforms.hold_and_skew(raw_codes, sps, rate, skew_s)
+            # waveforms.symbol_codes (encode.codes_for) with the curve's inverse cached
+            t_sorted, c_sorted = self._inverse(awg, ch)
+            target = encode.T_LO + (encode.T_HI - encode.T_LO) * np.clip(np.asarray(u, float), 0, 1)
+            c = np.interp(target, t_sorted, c_sorted)
+            raw_codes = np.clip(np.rint(c), 0, 2 ** self.io.awg_info(awg)["bits"] - 1).astype(np.uint16)
+        # waveforms.hold_and_skew: held sps samples, rolled left by round(skew rate)
+        codes = np.repeat(np.asarray(raw_codes, np.uint16), sps)
+        shift = int(np.rint(skew_s * rate)) % codes.size
+        return np.concatenate((codes[shift:], codes[:shift])) if shift else codes
+
+    def _inverse(self, awg: str, ch: int):
+        """encode.monotone_inverse of :meth:`curve` (t_sorted, codes), cached per
+        channel while its source is the same: the calibration's curve object
+        (held, compared by identity) or the nominal curve's inputs (AWG bits,
+        Vpp, offset; V_pi, driver gain)."""
+        cal = self.cal
+        if cal is not None and (awg, ch) in cal.mzm:
+            src, key = cal.mzm[(awg, ch)], (awg, ch, "cal")
+        else:
+            info, d = self.io.awg_info(awg), self.topo.devices.mzm
+            src = None
+            key = (awg, ch, info["bits"], info["vpp"], info["offset"], d.v_pi, d.driver_gain)
+        cache = self.__dict__.setdefault("_inverses", {})
+        hit = cache.get(key)
+        if hit is None or hit[0] is not src:
+            hit = cache[key] = (src, encode.monotone_inverse(*self.curve(awg, ch)))
+        return hit[1]
 
     def const_waves(self, codes_by_channel: dict, n: int | None = None) -> dict:
         """{awg: {ch: codes}} holding one constant code per channel (``n``

@@ -40,9 +40,9 @@ def register(subparsers) -> None:
                      "VISA (bench) or the Gaussian test error model; exact-product gradients")
     pat.add_argument("--bench", default=None, help="bench file or embedded name (default: the "
                      "embedded simulated bench)")
-    pat.add_argument("--steps", type=int, default=10, help="training steps (default 10)")
+    pat.add_argument("--steps", type=int, default=12, help="training steps (default 12)")
     pat.add_argument("--batch", type=int, default=64, help="latents per step (default 64)")
-    pat.add_argument("--lr", type=float, default=1e-5, help="Adam learning rate (default 1e-5)")
+    pat.add_argument("--lr", type=float, default=3e-5, help="Adam learning rate (default 3e-5)")
     pat.add_argument("--layers", default="", help="comma-separated layers to train (default all)")
     pat.add_argument("--bits", type=float, default=4.5,
                      help="effective bits of the gaussian error model (default 4.5)")

@@ -165,8 +165,8 @@ def latents(seed: int, step: int, batch: int, dim: int) -> np.ndarray:
 
 
 def fine_tune(manifest: dict, arrays: dict[str, np.ndarray], backend, steps: int, batch: int,
-              seed: int = 0, lr: float = 1e-4, trainable: tuple[str, ...] | None = None,
-              state: FineTune | None = None) -> Iterator[tuple[StepRecord, FineTune]]:
+              seed: int = 0, lr: float = 3e-5,
+              trainable: tuple[str, ...] | None = None) -> Iterator[tuple[StepRecord, FineTune]]:
     """Fine-tune a latent-decoder model (VAE decoder / GAN generator) through ``backend``.
 
     Adam(lr) on the ``trainable`` layers (default: every layer), ``steps`` steps of
@@ -183,7 +183,7 @@ def fine_tune(manifest: dict, arrays: dict[str, np.ndarray], backend, steps: int
     net = PhysicsAwareNet(arch["layers"], arrays, trainable)
     reference = PhysicsAwareNet(arch["layers"], arrays, trainable=())
     lo, hi = (float(v) for v in arch["output_range"])
-    state = state or FineTune(net, reference, (lo, hi), int(arch["latent_dim"]))
+    state = FineTune(net, reference, (lo, hi), int(arch["latent_dim"]))
     params = [p for p in net.parameters() if p.requires_grad]
     opt = torch.optim.Adam(params, lr=lr)
     for step in range(steps):

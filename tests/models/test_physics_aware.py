@@ -107,12 +107,14 @@ def test_a_few_steps_through_the_bench_lower_the_optical_loss(tiny, bench_backen
     assert records[-1].loss_digital > 0                     # the model itself moved
 
 
-def test_train_through_cli_writes_run_file_and_weights(tiny, tmp_path):
-    out, run = tmp_path / "out", tmp_path / "run.h5"
+def test_train_through_cli_writes_run_file_and_weights(tiny, bench_backend, tmp_path):
+    out, run, cal = tmp_path / "out", tmp_path / "run.h5", tmp_path / "cal.h5"
+    bench_backend.calibration.save(cal)
     shipped = sha256_of(WEIGHTS_DIR / f"{NAME}.npz")
     code = main(["train", NAME, "--through", "sim", "--bench", "high-rate", "--models-dir",
                  str(tiny), "--steps", "3", "--batch", "8", "--lr", "1e-3", "--layers", "dec2",
-                 "--eval-count", "8", "--seed", "4", "--out", str(out), "--run", str(run)])
+                 "--eval-count", "8", "--seed", "4", "--calibration", str(cal),
+                 "--out", str(out), "--run", str(run)])
     assert code == 0
     assert sha256_of(WEIGHTS_DIR / f"{NAME}.npz") == shipped      # shipped weights untouched
     manifest = json.loads((out / f"{NAME}.json").read_text())
@@ -136,6 +138,7 @@ def test_train_through_cli_writes_run_file_and_weights(tiny, tmp_path):
         assert f["entry/images/trained/optical"].shape == (8, 8, 8)
         seeds = json.loads(f["entry/provenance/seeds"][()])
         assert seeds["run_seed"] == 4
+        assert f["entry/provenance/calibration_file"][()].decode() == str(cal)
 
 
 def test_train_through_refuses_the_shipped_directory(capsys):

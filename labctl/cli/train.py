@@ -84,6 +84,8 @@ def run_through(args) -> int:
         import torch  # noqa: F401
     except ImportError:
         raise UsageError("training needs PyTorch: pip install -e '.[train]'") from None
+    if args.calibration and not Path(args.calibration).is_file():
+        raise UsageError(f"--calibration: no such file {args.calibration!r}")
     out = args.out or Path(f"{args.model}-through-{args.through}")
     seq = sequences.get("train-through")
     try:

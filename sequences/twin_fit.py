@@ -17,7 +17,11 @@ its instruments) is measured through the calibrated engine
 * micro-rings (wdm): neighbour thermal crosstalk from heater steps around each
   ring's notch centre (neighbours biased at half depth), then every ring's
   resonance offset, width and depth from the calibration's fine ring sweeps
-  (their effective heater powers recomputed with the fitted crosstalk).
+  (their effective heater powers recomputed with the fitted crosstalk);
+* links (:mod:`labctl.twin.links`): per edge, the span length (group delay
+  L n_g / c) from the preamble arrival times against in-process twins (modulo
+  the frame period: the solution nearest the bench file's length), and the span
+  loss from the power-meter taps with every modulator at its peak transmission.
 
 Writes ``fitted_file``: the bench file text with ``[topology.devices.mzm]``
 and ``[topology.devices.photodiode]`` / ``[topology.devices.adc]`` /
@@ -26,7 +30,8 @@ simulated), and beside the run file a PNG of measured vs twin-predicted
 staircases, noise variances and ring curves. One step per modulator (its
 measured and predicted staircase), then one per output (its noise records,
 measured and predicted variance), then one per centre port (wdm: its rings'
-offsets, widths, measured and predicted sweeps).
+offsets, widths, measured and predicted sweeps), then one per edge node (its
+fitted span length and loss).
 """
 from __future__ import annotations
 
@@ -99,6 +104,12 @@ def _noise_records(params):
         Stream("ring_curve_w", "W", shape=_ring_curves, help="effective heater power (recoupled)"),
         Stream("ring_measured_v", "V", shape=_ring_curves, help="ring output minus dark, measured"),
         Stream("ring_predicted_v", "V", shape=_ring_curves, help="the same, fitted notch"),
+        Stream("span_length_m", "m", help="this edge's fitted span length (nearest the nominal)"),
+        Stream("span_length_stderr", "m"),
+        Stream("span_loss_db", "dB", help="this edge's fitted total span loss"),
+        Stream("span_loss_stderr", "dB"),
+        Stream("arrival_s", "s", help="this edge's mean preamble arrival (mod frame period)"),
+        Stream("twin_arrival_s", "s", help="the same on the twin at the fitted length"),
         Stream("thermal_crosstalk", "1", group="metrics", help="neighbour heater coupling"),
         Stream("thermal_crosstalk_stderr", "1", group="metrics"),
         Stream("fab_offset_lo_nm", "nm", group="metrics", help="uniform range of the ring offsets"),
@@ -126,6 +137,7 @@ def twin_fit(ctx, calibration_file, fitted_file, path, levels):
         receiver_enbw,
         weighted_mean,
     )
+    from labctl.twin.links import fit_links
     from labctl.twin.measure import modulator_staircases, noise_records
     from labctl.twin.rings import fit_centre_rings
 
@@ -136,19 +148,21 @@ def twin_fit(ctx, calibration_file, fitted_file, path, levels):
         rec = noise_records(engine)
         rates = {s: engine.io.scope_info(s)["sample_rate"] for s, _ in rec.outputs}
         rings = fit_centre_rings(engine) if engine.cal.ring_curve_p is not None else None
-    dev = bench.topology.devices
-    fit = fit_modulators(st.volts, st.current, st.low, st.low_ratio, dev.mzm.driver_gain,
-                         st.channels, v_pi0=dev.mzm.v_pi)
+        dev = bench.topology.devices
+        fit = fit_modulators(st.volts, st.current, st.low, st.low_ratio, dev.mzm.driver_gain,
+                             st.channels, v_pi0=dev.mzm.v_pi)
+        links = fit_links(engine, calibration_file, fit, seed=ctx.seed)
     models = [bench.instruments[s].model for s, _ in rec.outputs]
     noise = fit_receiver_noise(rec.full_scale, rec.mean_a, rec.var_a2, rec.lit,
                                receiver_enbw(bench, rec.outputs, rates),
                                dev.photodiode.transimpedance_ohm, models, rec.outputs)
     Path(fitted_file).write_text(fitted_bench_text(
         bench.source_text, fit, noise, dict(dev.adc.enob),
-        (rings.offsets, rings.crosstalk) if rings is not None else None), encoding="utf-8")
+        (rings.offsets, rings.crosstalk) if rings is not None else None, links),
+        encoding="utf-8")
     ctx.provenance["fitted_file"] = str(Path(fitted_file).resolve())
     ctx.set_total(len(st.channels) + len(rec.outputs)
-                  + (rings.offsets.value.shape[0] if rings is not None else 0))
+                  + (rings.offsets.value.shape[0] if rings is not None else 0) + len(links))
     v_pi, v_pi_se = weighted_mean(fit.v_pi.value, fit.v_pi.stderr)
     for m, (awg, ch, edge) in enumerate(st.channels):
         metrics = {}
@@ -179,6 +193,12 @@ def twin_fit(ctx, calibration_file, fitted_file, path, levels):
             "beat_per_shot_stderr": noise.beat.stderr[q] / noise.shot[q]}, metrics=metrics)
     if rings is not None:
         yield from _ring_steps(rings)
+    for k in links:
+        yield Step(f"{k.edge} span {k.length_m:.4f} +- {k.length_stderr:.2g} m, "
+                   f"{k.loss_db:.4f} +- {k.loss_stderr:.2g} dB", data={
+                       "span_length_m": k.length_m, "span_length_stderr": k.length_stderr,
+                       "span_loss_db": k.loss_db, "span_loss_stderr": k.loss_stderr,
+                       "arrival_s": float(np.mean(k.arrival_s)), "twin_arrival_s": k.twin_arrival_s})
     if ctx.out is not None:
         write_plot(ctx.out.with_suffix(".png"), st, fit, rec, noise, rings)
 

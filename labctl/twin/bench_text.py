@@ -12,7 +12,9 @@ listed in comments. Receiver noise: ``[topology.devices.photodiode]``
 model (the ASE/shot split is a comment: the twin's amplifier noise figure is
 kept). Rings: ``fab_offset_nm`` = the uniform range of the per-ring fitted
 offsets (the bench model draws each ring's offset uniformly in it) and
-``thermal_crosstalk``; per-ring offsets listed in comments.
+``thermal_crosstalk``; per-ring offsets listed in comments. Links
+(:mod:`labctl.twin.links`): each edge's spans scaled to the fitted total length
+and set to the fitted loss per km, with a comment line of both standard errors.
 """
 from __future__ import annotations
 
@@ -87,11 +89,22 @@ def mzm_values(fit: ModulatorFit) -> tuple[dict, list[str]]:
 
 
 def fitted_bench_text(text: str, mzm: ModulatorFit, noise: NoiseFit | None = None,
-                      adc_enob: dict | None = None, rings: tuple | None = None) -> str:
+                      adc_enob: dict | None = None, rings: tuple | None = None,
+                      links: list | None = None) -> str:
     """The bench file text of the twin (see the module doc); ``adc_enob``: the
     bench's ENOB per scope model, kept for the models the fit did not see;
-    ``rings``: (offsets Fitted [p, k] in nm, crosstalk Fitted) or None."""
+    ``rings``: (offsets Fitted [p, k] in nm, crosstalk Fitted) or None;
+    ``links``: [:class:`labctl.twin.links.EdgeLink`] or None."""
     text = _RESOURCE.sub(lambda m: f'{m.group(1)}"sim"', text)
+    if links:
+        from labctl.twin.links import twin_text
+        text = twin_text(
+            text, {k.edge: k.length_m for k in links}, {k.edge: k.loss_db_per_km for k in links},
+            {k.edge: f"fitted by `labctl twin fit`: length_m = {k.length_m:.10g} +- "
+                     f"{k.length_stderr:.2g} m (delay {k.delay_s * 1e6:.6f} us; frame-period "
+                     f"ambiguity resolved to the nominal {k.nominal_length_m:.6g} m), "
+                     f"loss_db_per_km = {k.loss_db_per_km:.5g} +- {k.loss_per_km_stderr:.2g} "
+                     f"(span {k.loss_db:.4f} +- {k.loss_stderr:.2g} dB)" for k in links})
     text = update_table(text, "topology.devices.mzm", *mzm_values(mzm))
     if noise is not None:
         i_n = noise.input_noise

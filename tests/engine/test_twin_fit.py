@@ -3,7 +3,8 @@
 A 'hidden' bench (the embedded default bench with perturbed ``[topology.devices]``:
 V_pi 5 -> 6 V, extinction ratio 25 -> 22 dB, TIA input noise 20 -> 30 pA/rtHz,
 UXR converter ENOB 6.5 -> 6.0 bit, ring resonance offsets 0.05-0.4 -> 0.25-0.6 nm,
-thermal crosstalk 0.05 -> 0.07) is served by the simulated SCPI
+thermal crosstalk 0.05 -> 0.07, edge B's span 40 km -> 40.001 km: a 4.9 ns
+skew, edge A's span loss 0.20 -> 0.25 dB/km) is served by the simulated SCPI
 servers and plays the real bench. The measuring bench file is the default bench
 text with every resource pointing at those sockets: the calibration and the fit
 read only it and the calibration file, never the hidden file. Each recovered
@@ -27,11 +28,15 @@ from labctl.engine import RunEngine
 HIDDEN = {"v_pi = 5.0 ": "v_pi = 6.0 ", "extinction_ratio_db = 25.0": "extinction_ratio_db = 22.0",
           "input_noise_a_per_rthz = 20e-12": "input_noise_a_per_rthz = 30e-12",
           "fab_offset_nm = [0.05, 0.4]": "fab_offset_nm = [0.25, 0.6]",
-          "thermal_crosstalk = 0.05": "thermal_crosstalk = 0.07"}
+          "thermal_crosstalk = 0.05": "thermal_crosstalk = 0.07",
+          "length_m = 10e3, loss_db_per_km = 0.20": "length_m = 10e3, loss_db_per_km = 0.25",
+          "length_m = 40e3, loss_db_per_km = 0.20": "length_m = 40001.0, loss_db_per_km = 0.20"}
 HIDDEN_ADC = "\n[topology.devices.adc]\nenob = { keysight_uxr = 6.0, tektronix_dpo70000 = 5.5 }\n"
 TRUE_V_PI, TRUE_ER, TRUE_TIA = 6.0, 22.0, 30e-12
 TRUE_ENOB = {"keysight_uxr": 6.0, "tektronix_dpo70000": 5.5}
 TRUE_FAB, TRUE_XT = (0.25, 0.6), 0.07
+#: edge -> (span length m, span loss dB) of the hidden bench
+TRUE_LINKS = {"edge_a": (10e3, 2.5), "edge_b": (40001.0, 0.2 * 40.001)}
 
 
 def _default_text() -> str:
@@ -100,7 +105,7 @@ def fitted(tmp_path_factory):
             "enob_hidden": enob_hidden, "truth": truth, "bench": bench}
 
 
-MODULATORS = OUTPUTS = 8   # the run's steps: one per modulator, per output, per centre port
+MODULATORS = OUTPUTS = PORTS = 8   # the run's steps: per modulator, output, centre port, edge
 
 
 def _per_modulator(run):
@@ -112,9 +117,12 @@ def _per_modulator(run):
                                              "bias_offset_stderr", "measured_a", "predicted_a")}
         out.update({k: d[k][MODULATORS:MODULATORS + OUTPUTS]
                     for k in ("adc_enob", "adc_enob_stderr", "noise_var_a2", "noise_predicted_a2")})
-        out.update({k: d[k][MODULATORS + OUTPUTS:]
-                    for k in ("ring_offset_nm", "ring_offset_stderr", "ring_measured_v",
-                              "ring_predicted_v")})
+        rings = slice(MODULATORS + OUTPUTS, MODULATORS + OUTPUTS + PORTS)
+        out.update({k: d[k][rings] for k in ("ring_offset_nm", "ring_offset_stderr",
+                                             "ring_measured_v", "ring_predicted_v")})
+        out.update({k: d[k][MODULATORS + OUTPUTS + PORTS:]
+                    for k in ("span_length_m", "span_length_stderr", "span_loss_db",
+                              "span_loss_stderr")})
         out["metrics"] = {}
         for k, v in f["entry/metrics"].items():   # the step that wrote it; NaN elsewhere
             values = np.ravel(v[()]).astype(float)
@@ -192,6 +200,26 @@ def test_ring_offsets_and_crosstalk_recovered(fitted):
     assert twin.thermal_crosstalk == pytest.approx(m["thermal_crosstalk"], rel=1e-3)
     swing = np.ptp(d["ring_measured_v"], axis=-1)
     assert np.all(np.abs(d["ring_measured_v"] - d["ring_predicted_v"]).max(axis=-1) < 0.02 * swing)
+
+
+def test_links_recovered(fitted):
+    """Span length (from the preamble skew) and span loss (power-meter taps) per edge."""
+    d = _per_modulator(fitted["run"])
+    length, loss = (np.array([TRUE_LINKS[e][i] for e in ("edge_a", "edge_b")]) for i in (0, 1))
+    # the perturbations are 1 m and 0.5 dB: the errors must be far below them
+    assert np.all(d["span_length_stderr"] < 0.05) and np.all(d["span_loss_stderr"] < 0.02), d
+    assert np.all(np.abs(d["span_length_m"] - length) < 3 * d["span_length_stderr"]), (
+        d["span_length_m"] - length, d["span_length_stderr"])
+    assert np.all(np.abs(d["span_loss_db"] - loss) < 3 * d["span_loss_stderr"]), (
+        d["span_loss_db"] - loss, d["span_loss_stderr"])
+    # the fitted file holds them (spans scaled, loss per km), standard errors in comments
+    text = fitted["fitted"].read_text()
+    edges = {e.name: e for e in load_bench(fitted["fitted"]).topology.edges}
+    for i, e in enumerate(("edge_a", "edge_b")):
+        assert edges[e].length_m == pytest.approx(d["span_length_m"][i], abs=1e-4)
+        assert edges[e].spans[0].loss_db_per_km * edges[e].length_m / 1e3 == pytest.approx(
+            d["span_loss_db"][i], abs=1e-3)
+    assert len(re.findall(r"^# fitted by `labctl twin fit`: length_m = \S+ \+- ", text, re.M)) == 2
 
 
 def test_twin_predicts_the_hidden_precision(fitted):

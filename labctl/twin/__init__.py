@@ -8,6 +8,8 @@ real bench measures (``labctl twin fit``, sequence ``twin-fit``).
 * :mod:`labctl.twin.estimators`: one least-squares estimator per device
   figure (scipy.optimize.least_squares with bounds), each returning values
   with standard errors ``sigma^2 (J^T J)^-1``;
+* :mod:`labctl.twin.links`: per-edge span length (preamble arrival skew, fitted
+  against in-process twins) and span loss (power-meter taps);
 * :mod:`labctl.twin.bench_text`: the fitted bench file (``[topology.devices]``
-  rewritten, each fitted value's standard error in a comment).
+  and each edge's spans rewritten, each fitted value's standard error in a comment).
 """

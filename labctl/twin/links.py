@@ -255,7 +255,8 @@ def fit_links(engine, calibration: str, mod_fit, seed=None,
         te = tw.engine
         twin_arr = edge_arrivals(te, repeats)
         tv = {(a, ch): te.topo.devices.mzm.v_pi for a, ch, _ in te.modulator_channels()}
-        toff = {(a, ch): tw.table.lock_error[(edge, ch)] for a, ch, edge in te.modulator_channels()}
+        toff = {(a, ch): tw.table.lock_error[(edge or "centre", ch)]   # time: centre weights
+                for a, ch, edge in te.modulator_channels()}
         tcodes, t_twin, _ = peak_codes(te, tv, toff, dev.driver_gain,
                                        te.topo.devices.mzm.extinction_ratio_db, amp)
         twin_taps = peak_taps(te, tcodes)

@@ -257,3 +257,31 @@ def test_cli_twin_fit_in_process(tmp_path, capsys):
     assert abs(dev["mzm"]["v_pi"] - 5.0) < 3 * se
     assert abs(dev["photodiode"]["input_noise_a_per_rthz"] - 20e-12) < 1e-12
     assert main(["twin", "fit", "--calibration", str(tmp_path / "none.h5"), "--out", str(out)]) == 2
+
+
+def test_links_time_scheme_in_process(tmp_path):
+    """The time scheme (centre weight modulators in series): the nominal bench
+    fitted against itself gives back its span lengths and losses within 3 stated
+    standard errors, each error small against a metre and a tenth of a dB."""
+    from labctl.bench import DEFAULT_TIME
+
+    bench = load_bench(DEFAULT_TIME)
+    cal = tmp_path / "cal.h5"
+    engine = RunEngine()
+    r = engine.run("calibrate", {"calibration_file": str(cal), "check_size": 4}, bench,
+                   out=tmp_path / "cal_run.h5")
+    assert r.status == "completed", r.error
+    r = engine.run("twin-fit", {"calibration_file": str(cal),
+                                "fitted_file": str(tmp_path / "fitted.toml")},
+                   bench, out=tmp_path / "twin.h5")
+    assert r.status == "completed", r.error
+    import h5py
+    with h5py.File(tmp_path / "twin.h5", "r") as f:
+        d = {k: f["entry/data"][k][-2:] for k in ("span_length_m", "span_length_stderr",
+                                                   "span_loss_db", "span_loss_stderr")}
+    length = np.array([e.length_m for e in bench.topology.edges])
+    loss = np.array([sum(s.loss_db_per_km * s.length_m / 1e3 for s in e.spans)
+                     for e in bench.topology.edges])
+    assert np.all(d["span_length_stderr"] < 1.0) and np.all(d["span_loss_stderr"] < 0.1), d
+    assert np.all(np.abs(d["span_length_m"] - length) < 3 * d["span_length_stderr"]), d
+    assert np.all(np.abs(d["span_loss_db"] - loss) < 3 * d["span_loss_stderr"]), d

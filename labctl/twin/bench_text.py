@@ -70,6 +70,36 @@ def update_table(text: str, header: str, values: dict[str, tuple[str, str]],
     return replace_table(text, header, body)
 
 
+def edge_spans(text: str, lengths: dict[str, float] | None = None,
+              losses: dict[str, float] | None = None, notes: dict[str, str] | None = None) -> str:
+    """Bench ``text`` with, per edge name, the spans of its ``[[topology.edges]]``
+    block scaled to total length ``lengths[edge]`` (m) and set to ``losses[edge]``
+    dB/km; ``notes[edge]``: a comment line added above the spans."""
+    lengths, losses, notes = lengths or {}, losses or {}, notes or {}
+    lines = text.splitlines()
+    edge = None
+    for i, ln in enumerate(lines):
+        s = ln.strip()
+        if s.startswith("["):
+            edge = None
+        m = re.match(r'name\s*=\s*"([^"]+)"', s)
+        if m:
+            edge = m.group(1)
+        if edge is None or not s.startswith("spans"):
+            continue
+        spans = re.findall(r"length_m\s*=\s*([0-9.eE+-]+)", ln)
+        total = sum(float(v) for v in spans)
+        if edge in lengths:
+            k = lengths[edge] / total
+            ln = re.sub(r"length_m\s*=\s*([0-9.eE+-]+)",
+                        lambda mm: f"length_m = {float(mm.group(1)) * k:.10g}", ln)
+        if edge in losses:
+            ln = re.sub(r"loss_db_per_km\s*=\s*[0-9.eE+-]+",
+                        f"loss_db_per_km = {losses[edge]:.5g}", ln)
+        lines[i] = (f"# {notes[edge]}\n" if edge in notes else "") + ln
+    return "\n".join(lines) + "\n"
+
+
 def mzm_values(fit: ModulatorFit) -> tuple[dict, list[str]]:
     """``[topology.devices.mzm]`` keys from the modulator fit (V_pi: weighted mean;
     lock_error_v: RMS of the bias offsets) and one note per modulator."""
@@ -97,8 +127,7 @@ def fitted_bench_text(text: str, mzm: ModulatorFit, noise: NoiseFit | None = Non
     ``links``: [:class:`labctl.twin.links.EdgeLink`] or None."""
     text = _RESOURCE.sub(lambda m: f'{m.group(1)}"sim"', text)
     if links:
-        from labctl.twin.links import twin_text
-        text = twin_text(
+        text = edge_spans(
             text, {k.edge: k.length_m for k in links}, {k.edge: k.loss_db_per_km for k in links},
             {k.edge: f"fitted by `labctl twin fit`: length_m = {k.length_m:.10g} +- "
                      f"{k.length_stderr:.2g} m (delay {k.delay_s * 1e6:.6f} us; frame-period "

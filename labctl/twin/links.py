@@ -176,39 +176,12 @@ def loss_from_taps(measured: np.ndarray, twin: np.ndarray, t_meas: float, t_twin
 
 
 def twin_text(text: str, lengths: dict[str, float] | None = None,
-              losses: dict[str, float] | None = None, notes: dict[str, str] | None = None) -> str:
-    """Bench ``text`` with every resource simulated and, per edge name, the spans
-    of its ``[[topology.edges]]`` block scaled to total length ``lengths[edge]``
-    (m) and set to ``losses[edge]`` dB/km; ``notes[edge]``: a comment line added
-    above the spans."""
-    import re
+              losses: dict[str, float] | None = None) -> str:
+    """Bench ``text`` with every resource simulated and the edges' spans set
+    (:func:`labctl.twin.bench_text.edge_spans`): the text of an in-process twin."""
+    from labctl.twin.bench_text import _RESOURCE, edge_spans
 
-    from labctl.twin.bench_text import _RESOURCE
-
-    text = _RESOURCE.sub(lambda m: f'{m.group(1)}"sim"', text)
-    lengths, losses, notes = lengths or {}, losses or {}, notes or {}
-    lines = text.splitlines()
-    edge = None
-    for i, ln in enumerate(lines):
-        s = ln.strip()
-        if s.startswith("["):
-            edge = None
-        m = re.match(r'name\s*=\s*"([^"]+)"', s)
-        if m:
-            edge = m.group(1)
-        if edge is None or not s.startswith("spans"):
-            continue
-        spans = re.findall(r"length_m\s*=\s*([0-9.eE+-]+)", ln)
-        total = sum(float(v) for v in spans)
-        if edge in lengths:
-            k = lengths[edge] / total
-            ln = re.sub(r"length_m\s*=\s*([0-9.eE+-]+)",
-                        lambda mm: f"length_m = {float(mm.group(1)) * k:.10g}", ln)
-        if edge in losses:
-            ln = re.sub(r"loss_db_per_km\s*=\s*[0-9.eE+-]+",
-                        f"loss_db_per_km = {losses[edge]:.5g}", ln)
-        lines[i] = (f"# {notes[edge]}\n" if edge in notes else "") + ln
-    return "\n".join(lines) + "\n"
+    return edge_spans(_RESOURCE.sub(lambda m: f'{m.group(1)}"sim"', text), lengths, losses)
 
 
 def _twin_engine(text: str, calibration: str, seed):

@@ -94,9 +94,15 @@ def measure_skew(engine) -> dict[str, float]:
         rows = [resample(volts[k], fs[k], f.symbol_rate * f.sps_rx)[:2 * n] for k in keys]
         # scopes of different sample rates resample to lengths one sample apart
         total = np.sum([y[:min(len(r) for r in rows)] for y in rows], axis=0)
-        # absolute phase: record t = 0 is the trigger (centre clock); keep the first period
-        period = total[n // 2:n // 2 + n]
-        start = (synchronise_fine(period, f.pre, f.sps_rx) + n // 2) % n
+        # absolute phase: record t = 0 is the trigger (centre clock). The waveform repeats,
+        # so any whole period of the record will do: take one starting as close to half a
+        # period in as the record allows (a record is one period plus margins, so
+        # n // 2 .. n // 2 + n would run past its end and cut the period short)
+        if len(total) < n:
+            raise ValueError(f"scope record holds {len(total)} samples, a period needs {n}")
+        offset = min(n // 2, len(total) - n)
+        period = total[offset:offset + n]
+        start = (synchronise_fine(period, f.pre, f.sps_rx) + offset) % n
         return start / (f.sps_rx * f.symbol_rate)
 
     reference, groups = engine.scheme.skew_groups(engine.topo)

@@ -272,8 +272,10 @@ def boundary_energy(bench: Bench, frame=None, averages: int | None = None,
 def scaled_bench(bench: Bench, n: int) -> Bench:
     """``bench`` with its topology resized to N = ``n`` (centre ports in wdm,
     lanes in time; labctl.bench.topology.with_ports): same instruments,
-    settings and ``[power]``."""
+    settings and ``[power]``; ``bench`` itself when it already has that N."""
     from labctl.bench.topology import with_ports
+    if n == bench.topology.size:
+        return bench
     return bench.model_copy(update={"topology": with_ports(bench.topology, n)})
 
 

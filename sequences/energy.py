@@ -47,16 +47,6 @@ def boundary_metrics(reports: dict) -> dict:
     return metrics
 
 
-def boundary_lines(reports: dict) -> list[str]:
-    """One line per boundary: mW/TOPS, pJ/MAC and the two largest components."""
-    lines = []
-    for b, rep in reports.items():
-        top = sorted(rep.breakdown_mw_per_tops().items(), key=lambda kv: -kv[1])[:2]
-        lines.append(f"{b:7s} {rep.mw_per_tops:10.4g} mW/TOPS {rep.pj_per_mac:9.4g} pJ/MAC  ("
-                     + ", ".join(f"{c} {v:.3g}" for c, v in top) + ")")
-    return lines
-
-
 @sequence(
     "energy",
     help="Energy breakdown and mW/TOPS at three boundaries, with the ENOB measured there",

@@ -114,17 +114,16 @@ def measured_enob(bench, rate: float, averages: int, size: int, columns: int,
                   seed: int, product_seed: int) -> float:
     """ENOB of one calibrated signed product W [rows, size] X [size, columns]
     (uniform in [-1, 1], drawn from ``product_seed``) on ``bench`` at ``rate``
-    (Bd) with ``averages`` records per result; the simulated bench's noise from
-    ``seed``.  Pure: a Dask task."""
-    from labctl.metrics import enob
-    from labctl.mvm import FrameFormat, SimBackend
-    from sequences.precision_sweep import _rows
+    (Bd) with ``averages`` records per result, the simulated bench's noise from
+    ``seed``: precision-sweep's :func:`calibrate_task` and :func:`point_task`.
+    Pure: a Dask task."""
+    from sequences.precision_sweep import _rows, calibrate_task, point_task
 
-    be = SimBackend(bench, seed=seed, frame=FrameFormat(symbol_rate=rate), averages=averages)
     rng = np.random.default_rng(product_seed)
     rows = _rows(bench, size)
     w, x = rng.uniform(-1, 1, (rows, size)), rng.uniform(-1, 1, (size, columns))
-    return float(enob(be.matmul(w, x), w @ x))
+    cal = calibrate_task(bench, rate, seed)
+    return float(point_task(bench, cal, 0.0, averages, seed, w, x)["enob"])
 
 
 def write_plot(path: Path, rows: list, scheme: str) -> Path:

@@ -5,7 +5,11 @@ affine layer's forward pass goes through the run's optical backend (``through``:
 ``sim`` = the bench's physics in process, ``bench`` = the drivers over VISA, simulated
 SCPI servers on a simulated bench) or, for comparison, through the Gaussian test error
 model (``gaussian``: :class:`labctl.models.GaussianNoiseBackend` at ``bits``, i.e.
-noise-aware training); gradients are those of the exact product. Objective: the
+noise-aware training); gradients are those of the exact product or, with ``twin`` (a
+bench file, e.g. ``labctl twin fit``'s output), of the twin's error model y = g ⊙ (W x) + c
+measured at set-up on that bench in process with the run's calibration
+(:mod:`labctl.training.twin_model`; file, sha256 and fitted gains in the provenance
+under ``twin_file``, ``twin_sha256``, ``twin_model``). Objective: the
 shipped model's digital output for the same latents (distillation, mean squared error
 over pixels in the model's output range).
 
@@ -89,6 +93,8 @@ def _check(ctx) -> None:
     for key in ("steps", "batch"):
         if p[key] < 1:
             raise ParameterError(f"{key} must be at least 1, got {p[key]}")
+    if p["twin_count"] < 1:
+        raise ParameterError(f"twin_count must be at least 1, got {p['twin_count']}")
     if p["eval_count"] < 0:
         raise ParameterError(f"eval_count must be >= 0, got {p['eval_count']}")
     if not p["lr"] > 0:
@@ -131,6 +137,7 @@ def _setup(ctx) -> Iterator[None]:
     if p["through"] == "gaussian" and p["eval_count"] == 0:
         ctx.state["backend"] = GaussianNoiseBackend(p["bits"], seed=ctx.seed)
         ctx.provenance["calibration_file"] = "none (gaussian test error model)"
+        _measure_twin(ctx, None)
         yield
         return
     kw = {"seed": ctx.seed, "calibration": p["calibration"] or None}
@@ -142,7 +149,30 @@ def _setup(ctx) -> Iterator[None]:
         cal = backend.calibration
         ctx.provenance["calibration_file"] = ((cal.path or "measured at run start, not saved")
                                               if cal else "none")
+        _measure_twin(ctx, cal)
         yield
+
+
+def _measure_twin(ctx, calibration) -> None:
+    """With ``twin``: fit its error model (gains for the backward pass) and record it."""
+    from labctl.bench import BenchError, load_bench
+    from labctl.training.twin_model import measure_twin
+
+    p = ctx.params
+    if not p["twin"]:
+        return
+    try:
+        twin_bench = load_bench(p["twin"])
+    except BenchError as exc:
+        raise ParameterError(f"twin: {exc}") from None
+    manifest, arrays = ctx.state["manifest"], ctx.state["arrays"]
+    model = measure_twin(twin_bench, manifest["architecture"]["layers"], arrays,
+                         calibration=calibration, seed=ctx.seed, count=p["twin_count"],
+                         latent_dim=int(manifest["architecture"]["latent_dim"]))
+    ctx.state["twin_gains"] = model.gains()
+    name = model.file if model.file != "<embedded>" else f"<embedded {p['twin']}>"
+    ctx.provenance.update(twin_file=name, twin_sha256=model.sha256,
+                          twin_model=model.summary())
 
 
 @sequence(
@@ -163,12 +193,15 @@ def _setup(ctx) -> Iterator[None]:
         Param("eval_count", int, 64, help="images of the final evaluation (0 = none)"),
         Param("eval_seed", int, 1000, help="seed of the evaluation's latents and bench noise"),
         Param("models_dir", str, "", help="directory of the model to start from ('' = shipped)"),
+        Param("twin", str, "", help="twin bench file whose error model gives the gradients "
+              "('' = exact-product gradients)"),
+        Param("twin_count", int, 64, help="latents of the twin measurement (twin only)"),
     ],
     streams=_streams,
     setup=_setup,
 )
 def train_through(ctx, model, through, bits, steps, batch, lr, layers, calibration, out_dir,
-                  eval_count, eval_seed, models_dir):
+                  eval_count, eval_seed, models_dir, twin, twin_count):
     """Fine-tune through the optics, save the weights, evaluate shipped vs fine-tuned."""
     optical = ctx.state.get("optical")
     engine = getattr(optical, "engine", None)
@@ -189,7 +222,7 @@ def _plan(ctx, steps, batch, lr, eval_count, eval_seed):
     state = None
     for record, state in fine_tune(ctx.state["manifest"], ctx.state["arrays"],
                                    ctx.state["backend"], steps, batch, seed=ctx.seed, lr=lr,
-                                   trainable=_layers(p)):
+                                   trainable=_layers(p), gains=ctx.state.get("twin_gains")):
         yield Step(f"step {record.step}", data={
             "step": record.step, "loss_optical": record.loss_optical,
             "loss_digital": record.loss_digital, "psnr_optical_db": record.psnr_optical_db,
@@ -246,7 +279,10 @@ def _save(ctx, arrays, state) -> Path:
                 if key not in ("name", "weights_file", "sha256", "date", "trained_with")}
     manifest["fine_tuned"] = {
         "method": "physics-aware training (Wright et al., Nature 601, 549, 2022): forward "
-                  "through the backend, exact-product gradients",
+                  "through the backend, " + ("gradients of the twin's error model g * (W x) + c"
+                                             if p["twin"] else "exact-product gradients"),
+        "twin": ({"file": ctx.provenance["twin_file"], "sha256": ctx.provenance["twin_sha256"]}
+                 if p["twin"] else None),
         "objective": "MSE to the shipped model's digital output, same latents",
         "through": p["through"], "bits": p["bits"] if p["through"] == "gaussian" else None,
         "bench": str(ctx.bench.path) if ctx.bench.path else "<embedded>",

@@ -9,11 +9,12 @@ Physics-aware fine-tuning of a shipped model (sequence ``train-through``,
 
     labctl train MODEL --through sim|bench|gaussian [--bench FILE] [--steps N] [--batch B]
                  [--lr LR] [--layers dec3,...] [--bits B] [--calibration FILE]
-                 [--eval-count N] [--seed S] [--out DIR] [--run FILE]
+                 [--twin FITTED.toml] [--eval-count N] [--seed S] [--out DIR] [--run FILE]
 
 Forward passes through the optics (``sim``: in process; ``bench``: drivers over VISA)
-or the Gaussian test error model (``gaussian``, ``--bits``), gradients of the exact
-product. Weights go to ``--out`` (default ``./<MODEL>-through-<THROUGH>``; never the
+or the Gaussian test error model (``gaussian``, ``--bits``); gradients of the exact
+product or, with ``--twin``, of the twin's error model y = g * (W x) + c measured on
+that bench file in process (:mod:`labctl.training.twin_model`). Weights go to ``--out`` (default ``./<MODEL>-through-<THROUGH>``; never the
 shipped directory), the run file to ``--run`` (default ``<out>/<MODEL>-train-through.h5``).
 """
 from __future__ import annotations
@@ -48,6 +49,8 @@ def register(subparsers) -> None:
                      help="effective bits of the gaussian error model (default 4.5)")
     pat.add_argument("--calibration", default="", help="calibration HDF5 file (default: "
                      "calibrate at the start)")
+    pat.add_argument("--twin", default="", help="twin bench file (e.g. from `labctl twin fit`): "
+                     "gradients from its per-output gain error model instead of the exact product")
     pat.add_argument("--eval-count", type=int, default=64, help="images evaluated through the "
                      "bench at the end, shipped and fine-tuned (default 64, 0 = none)")
     pat.add_argument("--models-dir", default="", help="directory of the model to start from "
@@ -60,6 +63,8 @@ def register(subparsers) -> None:
 def run(args) -> int:
     if args.through is not None:
         return run_through(args)
+    if args.twin:
+        raise UsageError("--twin needs --through (it gives the gradients of physics-aware training)")
     from labctl.training import TrainingUnavailable, train
 
     if args.epochs is not None and args.epochs < 1:
@@ -86,6 +91,11 @@ def run_through(args) -> int:
         raise UsageError("training needs PyTorch: pip install -e '.[train]'") from None
     if args.calibration and not Path(args.calibration).is_file():
         raise UsageError(f"--calibration: no such file {args.calibration!r}")
+    if args.twin:
+        try:
+            load_bench(args.twin)
+        except BenchError as exc:
+            raise UsageError(f"--twin: {exc}") from None
     out = args.out or Path(f"{args.model}-through-{args.through}")
     seq = sequences.get("train-through")
     try:
@@ -93,7 +103,7 @@ def run_through(args) -> int:
             "model": args.model, "through": args.through, "bits": args.bits,
             "steps": args.steps, "batch": args.batch, "lr": args.lr, "layers": args.layers,
             "calibration": args.calibration, "out_dir": str(out),
-            "eval_count": args.eval_count, "models_dir": args.models_dir})
+            "eval_count": args.eval_count, "models_dir": args.models_dir, "twin": args.twin})
         bench = load_bench(args.bench)
     except (ParameterError, BenchError) as exc:
         raise UsageError(str(exc)) from None

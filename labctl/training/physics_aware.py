@@ -1,16 +1,21 @@
-"""Physics-aware training: forward through the optics, backward through the exact product.
+"""Physics-aware training: forward through the optics, backward through a digital model.
 
 Wright, Onodera, Stein et al., "Deep physical neural networks trained with
 backpropagation", Nature 601, 549-555 (2022): each affine layer's forward pass uses the
 *physical* product, Y_opt = backend.matmul(W_n, X_n) rescaled exactly as inference does
 (:class:`labctl.models.network.Linear`: rows of W and columns of X normalised to peak 1,
 the factors re-applied digitally); the backward pass uses the gradient of a
-*differentiable digital model* of the same layer. Here that model is the exact product
-Y = W X (dL/dX = G W, dL/dW = G^T X for G = dL/dY), evaluated at the same W and X
-(:class:`OpticalProduct`). Biases, activations and the loss are ordinary torch
-autograd. The twin (``labctl.twin``) fits a simulated bench file, not a differentiable
-error model, so it is not used for gradients; a fitted bench can still be the forward
-(``--through sim --bench fitted.toml``).
+*differentiable digital model* of the same layer (:class:`OpticalProduct`), evaluated
+at the same W and X, for G = dL/dY:
+
+* the exact product Y = W X (default): dL/dX = G W, dL/dW = G^T X (torch layout);
+* the twin's error model (``gains``, :mod:`labctl.training.twin_model`, ``--twin``):
+  Y = g ⊙ (W X) + C with a per-output gain g fitted on a twin bench simulated in
+  process, so G is replaced by g ⊙ G: dL/dX = (g ⊙ G) W, dL/dW = (g ⊙ G)^T X. This is
+  the way Wright et al. use their digital twin: the physics runs forward, the twin
+  supplies the derivative of what the physics does.
+
+Biases, activations and the loss are ordinary torch autograd.
 
 Objective (:func:`fine_tune`): distillation onto the shipped model's digital output.
 For fresh standard-normal latents z each step, L = mean((f_opt(z; theta) - f_dig(z;
@@ -53,35 +58,40 @@ assert set(_TORCH_ACTIVATIONS) == set(ACTIVATIONS)
 
 
 class OpticalProduct(torch.autograd.Function):
-    """y = W x through ``backend`` forward, exact-product gradients backward.
+    """y = W x through ``backend`` forward; the digital model's gradients backward.
 
-    ``forward(x [B, in], weight [out, in], info, backend) -> y [B, out]`` (no bias):
-    detached float64 numpy operands go through :class:`labctl.models.network.Linear`
+    ``forward(x [B, in], weight [out, in], info, backend, gain=None) -> y [B, out]`` (no
+    bias): detached float64 numpy operands go through :class:`labctl.models.network.Linear`
     with a zero bias, so the backend sees exactly the normalised operands inference
-    sends it. ``backward(G)`` returns (G W, G^T x): the gradients of the exact product
-    x W^T at the same operands, whatever the backend returned.
+    sends it. ``backward(G)`` returns (G' W, G'^T x) with G' = G (exact product x W^T)
+    or, with ``gain`` g [out] (the twin's error model y = g ⊙ (W x) + c), G' = G * g:
+    the model's gradients at the same operands, whatever the backend returned.
     """
 
     @staticmethod
-    def forward(ctx, x, weight, info: LayerInfo, backend):
+    def forward(ctx, x, weight, info: LayerInfo, backend, gain=None):
         layer = Linear(info, weight.detach().cpu().numpy(), np.zeros(info.out_features))
         y = layer(x.detach().cpu().numpy().T.astype(np.float64), backend).T
         ctx.save_for_backward(x, weight)
+        ctx.gain = None if gain is None else torch.as_tensor(gain, dtype=x.dtype)
         return torch.from_numpy(np.ascontiguousarray(y)).to(x.dtype)
 
     @staticmethod
     def backward(ctx, grad):
         x, weight = ctx.saved_tensors
+        if ctx.gain is not None:
+            grad = grad * ctx.gain
         grad_x = grad @ weight if ctx.needs_input_grad[0] else None
         grad_w = grad.T @ x if ctx.needs_input_grad[1] else None
-        return grad_x, grad_w, None, None
+        return grad_x, grad_w, None, None, None
 
 
 class PhysicsAwareNet(nn.Module):
     """A manifest's MLP (``architecture.layers``) in float64 torch, products pluggable.
 
-    ``forward(x [B, in], backend)``: with ``backend=None`` every product is exact torch
-    (full autograd); otherwise each product goes through :class:`OpticalProduct`.
+    ``forward(x [B, in], backend, gains)``: with ``backend=None`` every product is exact
+    torch (full autograd); otherwise each product goes through :class:`OpticalProduct`,
+    with the per-output gain ``gains[layer]`` in its backward if ``gains`` has the layer.
     ``trainable``: names of the layers whose weight and bias get gradients (others frozen).
     """
 
@@ -105,13 +115,14 @@ class PhysicsAwareNet(nn.Module):
         own = {f"{n}.{key}" for n in names for key in ("weight", "bias")}
         self.extra = {k: v for k, v in arrays.items() if k not in own}
 
-    def forward(self, x: torch.Tensor, backend=None) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, backend=None, gains: dict | None = None) -> torch.Tensor:
+        gains = gains or {}
         for info in self.infos:
             w, b = self.weights[info.name], self.biases[info.name]
             if backend is None:
                 h = x @ w.T
             else:
-                h = OpticalProduct.apply(x, w, info, backend)
+                h = OpticalProduct.apply(x, w, info, backend, gains.get(info.name))
             x = _TORCH_ACTIVATIONS[info.activation](h + b)
         return x
 
@@ -166,11 +177,14 @@ def latents(seed: int, step: int, batch: int, dim: int) -> np.ndarray:
 
 def fine_tune(manifest: dict, arrays: dict[str, np.ndarray], backend, steps: int, batch: int,
               seed: int = 0, lr: float = 3e-5,
-              trainable: tuple[str, ...] | None = None) -> Iterator[tuple[StepRecord, FineTune]]:
+              trainable: tuple[str, ...] | None = None,
+              gains: dict[str, np.ndarray] | None = None) -> Iterator[tuple[StepRecord, FineTune]]:
     """Fine-tune a latent-decoder model (VAE decoder / GAN generator) through ``backend``.
 
     Adam(lr) on the ``trainable`` layers (default: every layer), ``steps`` steps of
     ``batch`` fresh latents each (:func:`latents`), loss as in the module docstring.
+    ``gains``: layer -> per-output gain of the twin's error model for the backward pass
+    (:func:`labctl.training.twin_model.measure_twin`; default: exact-product gradients).
     Yields ``(record, state)`` after every step; ``state.net.arrays()`` are the weights.
     Deterministic for a seed on a deterministic backend (one torch thread).
     """
@@ -191,7 +205,7 @@ def fine_tune(manifest: dict, arrays: dict[str, np.ndarray], backend, steps: int
         z = torch.from_numpy(latents(seed, step, batch, state.latent_dim))
         with torch.no_grad():
             target = reference(z)
-        out = net(z, backend)
+        out = net(z, backend, gains)
         loss = torch.mean((out - target) ** 2)
         opt.zero_grad()
         loss.backward()

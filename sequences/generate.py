@@ -131,8 +131,12 @@ def _setup(ctx) -> Iterator[None]:
     with open_backend(ctx.bench, path=path, **kw) as backend:
         ctx.state["backend"] = backend
         if ctx.farm is not None and hasattr(backend, "table"):   # in process: frames on Dask
+            from labctl.generation.farmed_batches import farmable
             from labctl.mvm.farmed import FarmRunner
             backend.engine.runner = FarmRunner(ctx.farm)
+            whole = farmable(ctx, backend.engine, p["models"], -(-p["count"] // p["batch"]))
+            ctx.state["farm_batches"] = whole
+            ctx.provenance["dask_tasks"] = "whole batches" if whole else "frames of each product"
         cal = backend.calibration
         if not p["calibration"] and p["calibration_save"] and cal is not None:
             cal.save(p["calibration_save"])
@@ -188,27 +192,41 @@ def _batches(ctx, engine, optical, models, names, count, batch, ber_frames):
     made = {n: ([], []) for n in names}
     batches = -(-count // batch)
     ctx.set_total(batches + 2)
-    parallel = _parallel(engine, ctx.bench, len(names)) if len(names) > 1 else None
-    for b in range(batches):
-        size = min(batch, count - b * batch)
-        seeds = {n: _batch_seed(ctx.seed, b, n) for n in names}
-        jobs = [lambda be, n=n: models[n].sample(size, seeds[n], be, hook=recorders[n])
-                for n in names]
-        opt = parallel.run(jobs) if parallel else [jobs[0](optical)]
+    sizes = [min(batch, count - b * batch) for b in range(batches)]
+    for b, opt in enumerate(_optical_batches(ctx, engine, optical, models, names, sizes, recorders)):
         images, psnrs = {}, []
         for n, o in zip(names, opt):
-            d = models[n].sample(size, seeds[n], DigitalBackend())
+            d = models[n].sample(sizes[b], _batch_seed(ctx.seed, b, n), DigitalBackend())
             made[n][0].append(o)
             made[n][1].append(d)
             pre = _prefix(ctx.params, n)
             images[f"{pre}optical"], images[f"{pre}digital"] = o, d
             psnrs.append(psnr(d, o))
-        if parallel:
+        if len(names) > 1:
             images["optical"], images["digital"] = images[f"{names[0]}/optical"], images[f"{names[0]}/digital"]
-        yield Step(f"batch {b + 1}/{batches}", data={"images_done": b * batch + size,
+        yield Step(f"batch {b + 1}/{batches}", data={"images_done": b * batch + sizes[b],
                                                      "batch_psnr_db": (np.array(psnrs), "dB")}, images=images)
     yield _link_step(ctx, engine, names, ber_frames, measure_link_ber)
     yield _metrics_step(ctx, engine, names, models, made, recorders)
+
+
+def _optical_batches(ctx, engine, optical, models, names, sizes, recorders):
+    """Each batch's optical images, one array per model: whole batches on the
+    Dask farm when they pay (labctl.generation.farmed_batches), else here
+    (several models at once on disjoint edge nodes, frames farmed if a farm is set)."""
+    from labctl.generation.farmed_batches import farmed_batches
+
+    seeds = [{n: _batch_seed(ctx.seed, b, n) for n in names} for b in range(len(sizes))]
+    if ctx.state.get("farm_batches"):
+        n = names[0]
+        for result in farmed_batches(ctx, engine, models[n], n, sizes, [s[n] for s in seeds]):
+            result.log.replay(recorders[n])
+            yield [result.optical]
+        return
+    parallel = _parallel(engine, ctx.bench, len(names)) if len(names) > 1 else None
+    for size, seed in zip(sizes, seeds):
+        jobs = [lambda be, n=n: models[n].sample(size, seed[n], be, hook=recorders[n]) for n in names]
+        yield parallel.run(jobs) if parallel else [jobs[0](optical)]
 
 
 def _parallel(engine, bench, n):

@@ -27,7 +27,7 @@ from labctl.models.generative import (
     LatentDecoder,
     LatentDiffusionModel,
 )
-from labctl.models.network import LayerInfo, ProductRecorder
+from labctl.models.network import LayerInfo, ProductLog, ProductRecorder
 from labctl.models.weights import (
     WEIGHTS_DIR,
     WeightsError,
@@ -76,5 +76,5 @@ def load_classifier(dataset: str, directory: Path | None = None) -> Classifier:
 
 __all__ = ["available_models", "load_model", "load_classifier", "GenerativeModel", "LatentDecoder",
            "DiffusionModel", "LatentDiffusionModel", "Classifier", "DigitalBackend",
-           "GaussianNoiseBackend", "MatmulBackend", "ProductRecorder", "LayerInfo", "effective_bits", "WeightsError", "UnknownModel",
+           "GaussianNoiseBackend", "MatmulBackend", "ProductRecorder", "ProductLog", "LayerInfo", "effective_bits", "WeightsError", "UnknownModel",
            "WEIGHTS_DIR"]

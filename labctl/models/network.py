@@ -135,6 +135,41 @@ class LayerStats:
         return float(np.log2((self.ref_max - self.ref_min) / (np.sqrt(12.0) * self.rms_error)))
 
 
+@dataclass(frozen=True)
+class ProductError:
+    """One product's error against the exact float64 product Y_ref = W X:
+    MACs (rows x inner x columns), sum of (Y - Y_ref)^2, elements, range of Y_ref."""
+
+    macs: int
+    sum_sq_error: float
+    elements: int
+    ref_min: float
+    ref_max: float
+
+
+def product_error(w: np.ndarray, x: np.ndarray, y: np.ndarray) -> ProductError:
+    """:class:`ProductError` of the backend's ``y`` for W ``w`` and X ``x``."""
+    ref = w @ x
+    return ProductError(w.shape[0] * w.shape[1] * x.shape[1], float(np.sum((y - ref) ** 2)),
+                        ref.size, float(ref.min()), float(ref.max()))
+
+
+@dataclass
+class ProductLog:
+    """Product hook that keeps each call's :class:`ProductError` in order, to be
+    replayed into a :class:`ProductRecorder` elsewhere (a Dask worker's batch
+    replayed by the parent: the same sums in the same order, so the same bits)."""
+
+    calls: list = field(default_factory=list)
+
+    def __call__(self, name: str, w: np.ndarray, x: np.ndarray, y: np.ndarray) -> None:
+        self.calls.append((name, product_error(w, x, y)))
+
+    def replay(self, recorder: "ProductRecorder") -> None:
+        for name, e in self.calls:
+            recorder.add(name, e)
+
+
 @dataclass
 class ProductRecorder:
     """Product hook that compares each backend result with the exact float64 product.
@@ -146,14 +181,17 @@ class ProductRecorder:
     layers: dict[str, LayerStats] = field(default_factory=dict)
 
     def __call__(self, name: str, w: np.ndarray, x: np.ndarray, y: np.ndarray) -> None:
-        ref = w @ x
+        self.add(name, product_error(w, x, y))
+
+    def add(self, name: str, e: ProductError) -> None:
+        """Accumulate one product's error figures (from :func:`product_error`)."""
         stats = self.layers.setdefault(name, LayerStats())
         stats.calls += 1
-        stats.macs += w.shape[0] * w.shape[1] * x.shape[1]
-        stats.sum_sq_error += float(np.sum((y - ref) ** 2))
-        stats.elements += ref.size
-        stats.ref_min = min(stats.ref_min, float(ref.min()))
-        stats.ref_max = max(stats.ref_max, float(ref.max()))
+        stats.macs += e.macs
+        stats.sum_sq_error += e.sum_sq_error
+        stats.elements += e.elements
+        stats.ref_min = min(stats.ref_min, e.ref_min)
+        stats.ref_max = max(stats.ref_max, e.ref_max)
 
     def effective_bits(self) -> dict[str, float]:
         """Per-layer effective bits of the backend against the exact product."""
@@ -164,5 +202,6 @@ class ProductRecorder:
         return sum(s.macs for s in self.layers.values())
 
 
-__all__ = ["ACTIVATIONS", "LayerInfo", "Linear", "Network", "ProductRecorder", "LayerStats",
+__all__ = ["ACTIVATIONS", "LayerInfo", "Linear", "Network", "ProductRecorder", "ProductLog",
+           "ProductError", "product_error", "LayerStats",
            "effective_bits"]

@@ -42,14 +42,20 @@ def engine_bytes(engine) -> bytes:
         engine.before_frame, engine.runner, engine.io.table._cache = saved
 
 
-def run_chunk(blob: bytes, token: str, jobs: list, frame0: int, acquisitions0: dict) -> list:
-    """Worker side: the tile products ``jobs`` as frames ``frame0 ...`` with
-    each scope's acquisition count starting at ``acquisitions0[scope]``."""
+def cached_engine(blob: bytes, token: str):
+    """Worker side: the engine pickled as ``blob`` (unpickled once per token)."""
     engine = _ENGINES.get(token)
     if engine is None:
         engine = _ENGINES[token] = pickle.loads(blob)
         while len(_ENGINES) > _KEEP:
             _ENGINES.pop(next(iter(_ENGINES)))
+    return engine
+
+
+def run_chunk(blob: bytes, token: str, jobs: list, frame0: int, acquisitions0: dict) -> list:
+    """Worker side: the tile products ``jobs`` as frames ``frame0 ...`` with
+    each scope's acquisition count starting at ``acquisitions0[scope]``."""
+    engine = cached_engine(blob, token)
     engine.frames_run = frame0
     engine.io.table.acquisitions.update(acquisitions0)
     return run_here(engine, jobs)

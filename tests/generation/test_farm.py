@@ -28,18 +28,26 @@ def farm():
 
 def _generate(argv_extra, tiny_models, calibration_file, out, capsys):
     code = main(["generate", "--model", "digits-vae", "--models-dir", str(tiny_models), "--count", "3",
-                 "--batch", "2", "--calibration", str(calibration_file), "--out", str(out)] + argv_extra)
+                 "--calibration", str(calibration_file), "--out", str(out)] + argv_extra)
     printed = capsys.readouterr().out
     assert code == 0, printed
     return printed
 
 
-def test_workers_2_give_the_serial_images_and_metrics(tiny_models, calibration_file, tmp_path, capsys):
-    _generate([], tiny_models, calibration_file, tmp_path / "serial.h5", capsys)
-    printed = _generate(["--workers", "2"], tiny_models, calibration_file, tmp_path / "farm.h5", capsys)
+@pytest.mark.parametrize("batch, tasks", [(2, "whole batches"), (4, "frames of each product")])
+def test_workers_2_give_the_serial_images_and_metrics(batch, tasks, tiny_models, calibration_file,
+                                                      tmp_path, capsys):
+    """2 batches on 2 workers: each batch one Dask task; 1 batch: its products'
+    frames farmed. Either way the serial run's images and metrics, byte for byte."""
+    extra = ["--batch", str(batch)]
+    _generate(extra, tiny_models, calibration_file, tmp_path / "serial.h5", capsys)
+    printed = _generate(extra + ["--workers", "2"], tiny_models, calibration_file,
+                        tmp_path / "farm.h5", capsys)
     assert "dask: 2 workers; dashboard http://127.0.0.1:" in printed
     with h5py.File(tmp_path / "serial.h5", "r") as a, h5py.File(tmp_path / "farm.h5", "r") as b:
         assert b["entry"].attrs["status"] == "completed"
+        assert b["entry/provenance/dask_tasks"][()].decode() == tasks
+        assert "dask_tasks" not in a["entry/provenance"]
         for name in ("optical", "digital"):
             assert a[f"entry/images/{name}"][()].tobytes() == b[f"entry/images/{name}"][()].tobytes()
         metrics = [k for k in a["entry/metrics"] if isinstance(a[f"entry/metrics/{k}"], h5py.Dataset)]
@@ -88,15 +96,7 @@ def test_abort_from_the_parent_cancels_outstanding_chunks(farm, bench, calibrati
     with pytest.raises(RunAborted):
         engine.matmul(w, x)
     assert engine.frames_run == frames0          # nothing counted as run
-    remaining = None
-    for _ in range(int(FORGET_S / 0.2)):         # bounded: the scheduler releases cancelled tasks
-        remaining = farm.client.run_on_scheduler(
-            lambda dask_scheduler: sum(ts.state in ("processing", "waiting", "queued", "no-worker")
-                                       for ts in dask_scheduler.tasks.values()))
-        if remaining == 0:
-            break
-        farm.client.gather([farm.client.submit(int, 0, pure=False)])  # one round trip
-    assert remaining == 0
+    assert _outstanding(farm) == 0               # the scheduler released the cancelled chunks
 
 
 def test_energy_scaling_points_farmed_give_the_serial_run(tmp_path, capsys):
@@ -153,3 +153,36 @@ def test_precision_sweep_points_farmed_give_the_serial_run(tmp_path, capsys):
         assert len(a["entry/data/enob"]) == 10
         for key in ("enob", "rmse_fs", "mw_per_tops", "scheme", "sweep", "symbol_rate"):
             assert a[f"entry/data/{key}"][()].tobytes() == b[f"entry/data/{key}"][()].tobytes(), key
+
+
+def test_abort_after_the_first_farmed_batch_keeps_it_and_cancels_the_rest(farm, tiny_models,
+                                                                          calibration_file, bench,
+                                                                          tmp_path):
+    """Whole batches on Dask: an abort requested when the first batch's step is
+    written ends the run `aborted` with that step kept, and no task is left running."""
+    from labctl.engine import RunEngine
+    engine = RunEngine(progress=False)
+    engine.subscribe(lambda doc: engine.abort() if doc["kind"] == "step" else None)
+    params = {"models": ["digits-vae"], "count": 8, "batch": 2, "backend": "sim", "ber_frames": 1,
+              "calibration": str(calibration_file), "models_dir": str(tiny_models)}
+    out = tmp_path / "aborted.h5"
+    result = engine.run("generate", params, bench, out=out, farm=farm)
+    assert (result.status, result.steps) == ("aborted", 1)
+    with h5py.File(out, "r") as f:
+        assert f["entry"].attrs["status"] == "aborted"
+        assert f["entry/provenance/dask_tasks"][()].decode() == "whole batches"
+        assert f["entry/images/optical"].shape[0] == 2
+    assert _outstanding(farm) == 0
+
+
+def _outstanding(farm) -> int:
+    """Tasks the scheduler still runs or waits to run, after a bounded wait."""
+    remaining = None
+    for _ in range(int(FORGET_S / 0.2)):
+        remaining = farm.client.run_on_scheduler(
+            lambda dask_scheduler: sum(ts.state in ("processing", "waiting", "queued", "no-worker")
+                                       for ts in dask_scheduler.tasks.values()))
+        if remaining == 0:
+            break
+        farm.client.gather([farm.client.submit(int, 0, pure=False)])  # one round trip
+    return remaining

@@ -20,7 +20,8 @@ its instruments) is measured through the calibrated engine
   (their effective heater powers recomputed with the fitted crosstalk);
 * links (:mod:`labctl.twin.links`): per edge, the span length (group delay
   L n_g / c) from the preamble arrival times against in-process twins (modulo
-  the frame period: the solution nearest the bench file's length), and the span
+  the frame period; the period count from a second, 16-symbol shorter frame
+  format, unambiguous within 7.5 periods of the bench file's length), and the span
   loss from the power-meter taps with every modulator at its peak transmission.
 
 Writes ``fitted_file``: the bench file text with ``[topology.devices.mzm]``
@@ -110,6 +111,10 @@ def _noise_records(params):
         Stream("span_loss_stderr", "dB"),
         Stream("arrival_s", "s", help="this edge's mean preamble arrival (mod frame period)"),
         Stream("twin_arrival_s", "s", help="the same on the twin at the fitted length"),
+        Stream("span_periods", "1", np.int64,
+               help="frame periods added to the nearest-nominal length by the second frame format"),
+        Stream("period_mismatch_s", "s", help="second frame format's residual after them"),
+        Stream("period_resolved", "1", np.int64, help="1: period count unambiguous, 0: ambiguous"),
         Stream("thermal_crosstalk", "1", group="metrics", help="neighbour heater coupling"),
         Stream("thermal_crosstalk_stderr", "1", group="metrics"),
         Stream("fab_offset_lo_nm", "nm", group="metrics", help="uniform range of the ring offsets"),
@@ -198,7 +203,9 @@ def twin_fit(ctx, calibration_file, fitted_file, path, levels):
                    f"{k.loss_db:.4f} +- {k.loss_stderr:.2g} dB", data={
                        "span_length_m": k.length_m, "span_length_stderr": k.length_stderr,
                        "span_loss_db": k.loss_db, "span_loss_stderr": k.loss_stderr,
-                       "arrival_s": float(np.mean(k.arrival_s)), "twin_arrival_s": k.twin_arrival_s})
+                       "arrival_s": float(np.mean(k.arrival_s)), "twin_arrival_s": k.twin_arrival_s,
+                       "span_periods": k.periods, "period_mismatch_s": k.period_mismatch_s,
+                       "period_resolved": int(k.resolved)})
     if ctx.out is not None:
         write_plot(ctx.out.with_suffix(".png"), st, fit, rec, noise, rings)
 

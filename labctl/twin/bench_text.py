@@ -100,6 +100,17 @@ def edge_spans(text: str, lengths: dict[str, float] | None = None,
     return "\n".join(lines) + "\n"
 
 
+def _periods(link) -> str:
+    """How the frame-period ambiguity of ``link``'s length was settled (comment text)."""
+    if not link.resolved:
+        return (f"frame-period count AMBIGUOUS (second-frame mismatch "
+                f"{link.period_mismatch_s * 1e9:.3g} ns): kept nearest the nominal "
+                f"{link.nominal_length_m:.6g} m")
+    return (f"{link.periods:+d} frame periods from the nominal {link.nominal_length_m:.6g} m's "
+            f"nearest solution, by the second frame format (mismatch "
+            f"{link.period_mismatch_s * 1e12:.3g} ps)")
+
+
 def mzm_values(fit: ModulatorFit) -> tuple[dict, list[str]]:
     """``[topology.devices.mzm]`` keys from the modulator fit (V_pi: weighted mean;
     lock_error_v: RMS of the bias offsets) and one note per modulator."""
@@ -130,8 +141,7 @@ def fitted_bench_text(text: str, mzm: ModulatorFit, noise: NoiseFit | None = Non
         text = edge_spans(
             text, {k.edge: k.length_m for k in links}, {k.edge: k.loss_db_per_km for k in links},
             {k.edge: f"fitted by `labctl twin fit`: length_m = {k.length_m:.10g} +- "
-                     f"{k.length_stderr:.2g} m (delay {k.delay_s * 1e6:.6f} us; frame-period "
-                     f"ambiguity resolved to the nominal {k.nominal_length_m:.6g} m), "
+                     f"{k.length_stderr:.2g} m (delay {k.delay_s * 1e6:.6f} us; {_periods(k)}), "
                      f"loss_db_per_km = {k.loss_db_per_km:.5g} +- {k.loss_per_km_stderr:.2g} "
                      f"(span {k.loss_db:.4f} +- {k.loss_stderr:.2g} dB)" for k in links})
     text = update_table(text, "topology.devices.mzm", *mzm_values(mzm))

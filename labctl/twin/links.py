@@ -12,8 +12,21 @@ its arrival t_j is measured the same way and::
 
 (two iterations: the second cancels the bias of the correlation peak's parabolic
 sub-sample refinement, which depends on the fractional sample offset). A real
-bench cannot tell L from L + k T c / n_g (k integer): the wrap picks the
-solution nearest the bench file's nominal length. Standard error: the spread of
+bench cannot tell L from L + k T c / n_g (k integer) in one frame format: the
+wrap picks the solution nearest the bench file's nominal length. A second frame
+format resolves k (:func:`resolve_periods`, the Chinese-remainder idea): the
+arrivals are measured again with frames ``align`` symbols shorter (period T2 =
+T - 16 symbols: 240 instead of 256 symbols, same symbol rate), on the bench and on
+the twin at the fitted length L; a true length L + k T c / n_g leaves the frame-2
+residual ``wrap_T2(t2_meas - t2_twin) = wrap_T2(k (T - T2))``, so::
+
+    k = round(wrap_T2(t2_meas - t2_twin) / (T - T2)),   |k| <= K = floor(T2 / (2 (T - T2)))
+
+unambiguous for |L - L_nominal| < (K + 1/2) T c / n_g (7.5 periods: 136 m of
+fibre on the default bench); lengths differing by (2K + 1) T c / n_g (15 T = 16 T2:
+273 m) alias. The residual left after k periods (``period_mismatch_s``) must be
+far below (T - T2) / 2; above (T - T2) / 4 the edge is reported ambiguous and
+keeps k = 0. Standard error: the spread of
 ``repeats`` measurements (s / sqrt(n)) and the twin's remaining mismatch
 ``|t_meas - t_twin|`` at the fitted length, and the modulator model's share
 (the arrival's change between the twin with the nominal and with the fitted
@@ -60,6 +73,52 @@ def edge_arrivals(engine, repeats: int = SKEW_REPEATS) -> dict[str, np.ndarray]:
 
     runs = [measure_skew(engine) for _ in range(repeats)]
     return {e: np.array([r[e] for r in runs]) for e in runs[0]}
+
+
+def second_frame(frame):
+    """The frame format of the second skew measurement: ``align`` fewer payload
+    symbols (period ``align`` symbols shorter: 240 instead of 256 on the default
+    frame), same symbol rate."""
+    from dataclasses import replace
+
+    out = replace(frame, payload=frame.payload - frame.align)
+    if out.n_symbols == frame.n_symbols:
+        raise ValueError(f"frame {frame} has no shorter aligned variant")
+    return out
+
+
+def frame_arrivals(engine, frame, repeats: int = SKEW_REPEATS) -> dict[str, np.ndarray]:
+    """:func:`edge_arrivals` (modulo ``frame``'s period) of an engine on the same
+    bench IO, calibration and operating point as ``engine`` but with ``frame``;
+    ``engine``'s scopes are set back to its own record afterwards."""
+    from dataclasses import replace
+
+    from labctl.mvm.engine import OpticalEngine
+
+    other = OpticalEngine(engine.bench, engine.io, replace(engine.cal, frame=frame),
+                          seed=engine.seed, gain_offset_db=engine.gain_offset_db,
+                          laser_offset_db=engine.laser_offset_db, averages=engine.averages)
+    try:
+        return edge_arrivals(other, repeats)
+    finally:
+        engine.scopes.configure()
+
+
+def resolve_periods(residual2: float, period: float, period2: float) -> tuple[int, float, bool]:
+    """(k, mismatch s, resolved) from the second frame format's arrival residual
+    ``residual2`` = t2_meas - t2_twin (s) at a length already matched modulo
+    ``period`` (T): the true delay differs by k T, k T = k (T - T2) modulo T2, so
+    k = round(wrap_T2(residual2) / (T - T2)) with |k| <= floor(T2 / (2 |T - T2|));
+    mismatch = wrap_T2(residual2) - k (T - T2); resolved when |mismatch| <
+    |T - T2| / 4 (else k = 0 is returned: ambiguous)."""
+    step = period - period2
+    r = float(wrap(residual2, period2))
+    k_max = int(np.floor(period2 / (2 * abs(step)) + 1e-9))
+    k = int(np.clip(np.rint(r / step), -k_max, k_max))
+    mismatch = float(wrap(r - k * step, period2))
+    if abs(mismatch) >= abs(step) / 4:
+        return 0, mismatch, False
+    return k, mismatch, True
 
 
 def read_taps(engine) -> dict[str, float]:
@@ -116,7 +175,8 @@ def peak_taps(engine, codes: dict, repeats: int = 2) -> dict[str, np.ndarray]:
 class EdgeLink:
     """Fitted link of one edge: span ``length_m`` (+- ``length_stderr``),
     ``delay_s`` (L n_g / c), total span ``loss_db`` (+- ``loss_stderr``), the
-    nominal figures of the bench file and the measured / twin arrivals (s)."""
+    nominal figures of the bench file, the measured / twin arrivals (s) and the
+    second frame format's period count ``periods`` (:func:`resolve_periods`)."""
 
     edge: str
     length_m: float
@@ -128,6 +188,9 @@ class EdgeLink:
     nominal_loss_db: float
     arrival_s: np.ndarray
     twin_arrival_s: float
+    periods: int = 0                 # frame periods added by the second frame format
+    period_mismatch_s: float = 0.0   # its residual left after them (s)
+    resolved: bool = True            # False: the period count is ambiguous (k = 0 kept)
 
     @property
     def loss_db_per_km(self) -> float:
@@ -210,6 +273,8 @@ def fit_links(engine, calibration: str, mod_fit, seed=None,
     arrivals = edge_arrivals(engine, repeats)
     codes, t_meas, slope = peak_codes(engine, v_pi, off, dev.driver_gain, er, amp)
     taps = peak_taps(engine, codes)
+    frame2 = second_frame(engine.frame)
+    arrivals2 = frame_arrivals(engine, frame2, repeats)
     nominal = {e.name: e.length_m for e in topo.edges}
     n_g = {e.name: group_index(e) for e in topo.edges}
     # the twin: the bench file with the fitted modulator figures (V_pi, ER, lock spread)
@@ -234,6 +299,7 @@ def fit_links(engine, calibration: str, mod_fit, seed=None,
                                        te.topo.devices.mzm.extinction_ratio_db, amp)
         twin_taps = peak_taps(te, tcodes)
         twin_edges = {e.name: e for e in te.topo.edges}
+        twin_arr2 = frame_arrivals(te, frame2, repeats)
     out = []
     for e in topo.edges:
         mine = [(a, ch) for a, ch, edge in engine.modulator_channels() if edge == e.name]
@@ -248,7 +314,10 @@ def fit_links(engine, calibration: str, mod_fit, seed=None,
             float(wrap(np.mean(nominal_arr[e.name]) - tw_mean, period)))
         se = float(np.hypot(length_stderr(arrivals[e.name], twin_arr[e.name], period,
                                           n_g[e.name]), model))
+        k, mismatch, ok = resolve_periods(
+            float(np.mean(arrivals2[e.name]) - np.mean(twin_arr2[e.name])), period, frame2.period)
+        L += k * period * SPEED_OF_LIGHT / n_g[e.name]
         out.append(EdgeLink(e.name, L, se,
                             L * n_g[e.name] / SPEED_OF_LIGHT, loss, loss_se, nominal[e.name],
-                            span_loss_db(e), arrivals[e.name], tw_mean))
+                            span_loss_db(e), arrivals[e.name], tw_mean, k, mismatch, ok))
     return out

@@ -3,8 +3,9 @@
 A 'hidden' bench (the embedded default bench with perturbed ``[topology.devices]``:
 V_pi 5 -> 6 V, extinction ratio 25 -> 22 dB, TIA input noise 20 -> 30 pA/rtHz,
 UXR converter ENOB 6.5 -> 6.0 bit, ring resonance offsets 0.05-0.4 -> 0.25-0.6 nm,
-thermal crosstalk 0.05 -> 0.07, edge B's span 40 km -> 40.001 km: a 4.9 ns
-skew, edge A's span loss 0.20 -> 0.25 dB/km) is served by the simulated SCPI
+thermal crosstalk 0.05 -> 0.07, edge A's span 10 km -> 10.0035 km at 0.25
+instead of 0.20 dB/km, edge B's span 40 km -> 40.025 km: +17 ns and +122 ns of
+delay, the second beyond half a frame period) is served by the simulated SCPI
 servers and plays the real bench. The measuring bench file is the default bench
 text with every resource pointing at those sockets: the calibration and the fit
 read only it and the calibration file, never the hidden file. Each recovered
@@ -29,14 +30,17 @@ HIDDEN = {"v_pi = 5.0 ": "v_pi = 6.0 ", "extinction_ratio_db = 25.0": "extinctio
           "input_noise_a_per_rthz = 20e-12": "input_noise_a_per_rthz = 30e-12",
           "fab_offset_nm = [0.05, 0.4]": "fab_offset_nm = [0.25, 0.6]",
           "thermal_crosstalk = 0.05": "thermal_crosstalk = 0.07",
-          "length_m = 10e3, loss_db_per_km = 0.20": "length_m = 10e3, loss_db_per_km = 0.25",
-          "length_m = 40e3, loss_db_per_km = 0.20": "length_m = 40001.0, loss_db_per_km = 0.20"}
+          "length_m = 10e3, loss_db_per_km = 0.20": "length_m = 10003.5, loss_db_per_km = 0.25",
+          "length_m = 40e3, loss_db_per_km = 0.20": "length_m = 40025.0, loss_db_per_km = 0.20"}
 HIDDEN_ADC = "\n[topology.devices.adc]\nenob = { keysight_uxr = 6.0, tektronix_dpo70000 = 5.5 }\n"
 TRUE_V_PI, TRUE_ER, TRUE_TIA = 6.0, 22.0, 30e-12
 TRUE_ENOB = {"keysight_uxr": 6.0, "tektronix_dpo70000": 5.5}
 TRUE_FAB, TRUE_XT = (0.25, 0.6), 0.07
 #: edge -> (span length m, span loss dB) of the hidden bench
-TRUE_LINKS = {"edge_a": (10e3, 2.5), "edge_b": (40001.0, 0.2 * 40.001)}
+TRUE_LINKS = {"edge_a": (10003.5, 0.25 * 10.0035), "edge_b": (40025.0, 0.2 * 40.025)}
+#: edge -> frame periods (T c / n_g = 18.18 m) between the truth and the solution nearest the
+#: bench file's length: edge A's +3.5 m is inside half a period, edge B's +25 m is not
+TRUE_PERIODS = {"edge_a": 0, "edge_b": 1}
 
 
 def _default_text() -> str:
@@ -122,7 +126,8 @@ def _per_modulator(run):
                                              "ring_measured_v", "ring_predicted_v")})
         out.update({k: d[k][MODULATORS + OUTPUTS + PORTS:]
                     for k in ("span_length_m", "span_length_stderr", "span_loss_db",
-                              "span_loss_stderr")})
+                              "span_loss_stderr", "span_periods", "period_mismatch_s",
+                              "period_resolved")})
         out["metrics"] = {}
         for k, v in f["entry/metrics"].items():   # the step that wrote it; NaN elsewhere
             values = np.ravel(v[()]).astype(float)
@@ -206,8 +211,12 @@ def test_links_recovered(fitted):
     """Span length (from the preamble skew) and span loss (power-meter taps) per edge."""
     d = _per_modulator(fitted["run"])
     length, loss = (np.array([TRUE_LINKS[e][i] for e in ("edge_a", "edge_b")]) for i in (0, 1))
-    # the perturbations are 1 m and 0.5 dB: the errors must be far below them
+    # the perturbations are metres and 0.5 dB: the errors must be far below them
     assert np.all(d["span_length_stderr"] < 0.05) and np.all(d["span_loss_stderr"] < 0.02), d
+    # edge B's skew is beyond half a frame period: the second frame format counts the period
+    assert list(d["span_periods"]) == [TRUE_PERIODS[e] for e in ("edge_a", "edge_b")], d
+    assert np.all(d["period_resolved"] == 1)
+    assert np.all(np.abs(d["period_mismatch_s"]) < 1e-10), d["period_mismatch_s"]   # step 5.6 ns
     assert np.all(np.abs(d["span_length_m"] - length) < 3 * d["span_length_stderr"]), (
         d["span_length_m"] - length, d["span_length_stderr"])
     assert np.all(np.abs(d["span_loss_db"] - loss) < 3 * d["span_loss_stderr"]), (

@@ -61,8 +61,9 @@ def ours(n_symbols: int, seed: int = 1) -> dict:
                     thermal_noise_density=float(np.sqrt(4 * units.K_B * 298.15 / 50)))
     wavelengths = [1550e-9]
 
+    carrier = np.full((1, 1), amplitude, np.complex64)  # CW laser, broadcast over samples
+
     def chain(v, z):                                    # v, z: [batch, samples]
-        carrier = np.full(v.shape[:-1] + (1, v.shape[-1]), amplitude, np.complex64)
         field = mzm.modulate(carrier, v[..., None, :])  # [batch, wavelengths, samples]
         return pd.photocurrent(fibre.propagate(field, fs, wavelengths), fs, normals=z)
 

@@ -94,15 +94,18 @@ _CACHE: OrderedDict = OrderedDict()
 _CACHE_SIZE = 128
 
 
-def sampled(response, n: int, fs: float, real: bool, key=None) -> np.ndarray:
-    """``response`` on the n-point rfft (``real``) or fft grid at ``fs``;
-    cached under ``key`` when one is given."""
+def sampled(response, n: int, fs: float, real: bool, key=None, dtype=None) -> np.ndarray:
+    """``response`` on the n-point rfft (``real``) or fft grid at ``fs``,
+    cast to ``dtype`` if given (the spectrum's, e.g. complex64); cached under
+    ``key`` when one is given (so a chunked record casts it once)."""
     if key is None:
         f = sfft.rfftfreq(n, 1.0 / fs) if real else sfft.fftfreq(n, 1.0 / fs)
-        return np.asarray(response(f))
-    k = ("H", key, n, float(fs), real)
+        h = np.asarray(response(f))
+        return h if dtype is None else h.astype(dtype, copy=False)
+    k = ("H", key, n, float(fs), real, None if dtype is None else np.dtype(dtype).str)
     if k not in _CACHE:
-        _CACHE[k] = sampled(response, n, fs, real)
+        _CACHE[k] = (sampled(response, n, fs, real) if dtype is None
+                     else sampled(response, n, fs, real, key).astype(dtype, copy=False))
         if len(_CACHE) > _CACHE_SIZE:
             _CACHE.popitem(last=False)
     _CACHE.move_to_end(k)
@@ -173,9 +176,8 @@ def _apply(x, fs, response, real, block, key, width=None):
         nfft = nfft_for(width)
         if 4 * nfft <= n:
             return overlap_save(x, fs, response, real, nfft, width, key)
-    h = sampled(response, n, fs, real, key)
     spec = (sfft.rfft if real else sfft.fft)(x, axis=-1, workers=-1)
-    spec *= h.astype(spec.dtype, copy=False)
+    spec *= sampled(response, n, fs, real, key, spec.dtype)
     if real:
         return sfft.irfft(spec, n=n, axis=-1, workers=-1, overwrite_x=True).astype(x.dtype, copy=False)
     y = sfft.ifft(spec, axis=-1, workers=-1, overwrite_x=True)
@@ -193,7 +195,7 @@ def overlap_save(x, fs: float, response, real: bool, nfft: int, width: int, key=
     xp = np.concatenate([x[..., n - width:], x, x[..., :tail]], axis=-1)
     segs = np.lib.stride_tricks.sliding_window_view(xp, nfft, axis=-1)[..., ::step, :]
     spec = (sfft.rfft if real else sfft.fft)(segs, axis=-1, workers=-1)
-    h_b = sampled(response, nfft, fs, real, key).astype(spec.dtype, copy=False)
+    h_b = sampled(response, nfft, fs, real, key, spec.dtype)
     spec *= h_b[..., None, :] if h_b.ndim > 1 else h_b          # [..., blocks, nfft]
     if real:
         y = sfft.irfft(spec, n=nfft, axis=-1, workers=-1, overwrite_x=True)

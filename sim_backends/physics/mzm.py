@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim_backends.physics import units
+from sim_backends.physics import link_kernels, units
 
 BIAS_MODES = ("quadrature", "peak", "null")
 
@@ -73,21 +73,31 @@ class MZM:
     def modulate(self, field, volts) -> np.ndarray:
         """Modulate ``field`` [..., samples] (sqrt W) with drive ``volts``
         [..., samples] (broadcast); returns the field in sqrt W, complex64 if
-        the input field is complex64."""
+        the input field is complex64.  A real scalar ``field`` (a CW carrier
+        amplitude, any shape of size 1) is folded into the compiled pass that
+        builds the transfer (no full-size carrier array is needed)."""
         field = np.asarray(field)
         single = field.dtype == np.complex64
         real = np.float32 if single else np.float64
         v = np.asarray(volts, dtype=real)
-        half = v * real(np.pi / (2 * self.v_pi))
-        half += real(np.pi * self.v_bias / (2 * self.v_pi))
-        t = np.empty(half.shape, dtype=np.complex64 if single else np.complex128)
-        trig = np.cos(half)                      # one contiguous scratch, no temporaries
-        np.multiply(trig, real(np.sqrt(self.il)), out=t.real)
-        np.sin(half, out=trig)
-        np.multiply(trig, real(np.sqrt(self.il) * self.epsilon), out=t.imag)
-        if field.dtype == t.dtype and np.broadcast_shapes(field.shape, t.shape) == t.shape:
+        k1 = real(np.pi / (2 * self.v_pi))
+        k0 = real(np.pi * self.v_bias / (2 * self.v_pi))
+        half = np.empty(v.shape, dtype=real)
+        link_kernels.mzm_phase(link_kernels.as_rows(v), k1, k0, link_kernels.as_rows(half))
+        cos = np.cos(half)                   # numpy's SIMD trigonometry
+        np.sin(half, out=half)
+        shape = np.broadcast_shapes(field.shape, v.shape)
+        t = np.empty(v.shape, dtype=np.complex64 if single else np.complex128)
+        scalar = field.size == 1 and shape == t.shape and not np.iscomplex(field.reshape(-1)[0])
+        g = real(field.reshape(-1)[0].real) if scalar else real(1)
+        link_kernels.mzm_field(cos.reshape(-1), half.reshape(-1), real(np.sqrt(self.il)),
+                               real(np.sqrt(self.il) * self.epsilon), g, t.reshape(-1).view(real))
+        if scalar:
+            return t                             # = field * transfer, as below
+        if field.dtype == t.dtype and shape == t.shape:
             return np.multiply(field, t, out=t)  # in place (same values as below)
         return np.multiply(field, t, dtype=t.dtype)
+
 
 def bias_voltage(mode: str, v_pi: float) -> float:
     """Bias voltage (V) for a named operating point of a cos^2 MZM."""

@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import special, stats
 
-from sim_backends.physics import filters
+from sim_backends.physics import filters, link_kernels
 
 FORMATS = {"pam2": 2, "pam4": 4}
 
@@ -49,29 +49,25 @@ def random_bits(rng: np.random.Generator, n: int) -> np.ndarray:
 
 
 def bits_to_symbols(bits, fmt: str) -> np.ndarray:
-    """Bits (length multiple of log2 M) -> Gray-coded level indices (uint8)."""
+    """Bits (length multiple of log2 M) -> Gray-coded level indices (uint8),
+    one compiled pass (:func:`link_kernels.gray_encode`)."""
     k = bits_per_symbol(fmt)
-    b = np.asarray(bits, dtype=np.uint8).reshape(-1, k)
-    gray = np.zeros(b.shape[0], dtype=np.uint8)
-    for j in range(k):
-        gray = (gray << 1) | b[:, j]
-    idx = gray.copy()
-    shift = gray >> 1
-    while np.any(shift):                   # Gray -> binary: xor of all right shifts
-        idx ^= shift
-        shift = shift >> 1
-    return idx
+    b = np.ascontiguousarray(bits, dtype=np.uint8).reshape(-1)
+    if b.size % k:
+        raise ValueError(f"{b.size} bits are not a multiple of {k} bits per symbol")
+    out = np.empty(b.size // k, dtype=np.uint8)
+    link_kernels.gray_encode(b, k, out)
+    return out
 
 
 def symbols_to_bits(symbols, fmt: str) -> np.ndarray:
-    """Level indices -> bits (inverse of :func:`bits_to_symbols`)."""
+    """Level indices -> bits (inverse of :func:`bits_to_symbols`; compiled,
+    :func:`link_kernels.gray_decode`)."""
     k = bits_per_symbol(fmt)
-    s = np.asarray(symbols, dtype=np.uint8)
-    gray = s ^ (s >> 1)
-    out = np.empty((s.size, k), dtype=np.uint8)
-    for j in range(k):
-        out[:, j] = (gray >> (k - 1 - j)) & 1
-    return out.reshape(-1)
+    s = np.ascontiguousarray(symbols, dtype=np.uint8).reshape(-1)
+    out = np.empty(s.size * k, dtype=np.uint8)
+    link_kernels.gray_decode(s, k, out)
+    return out
 
 
 def values(symbols, fmt: str) -> np.ndarray:
@@ -120,13 +116,24 @@ def level_means(samples, symbols, m: int) -> np.ndarray:
 
 def level_sums(samples, symbols, m: int, squares: bool = True):
     """(counts, sums, sums of squares) of the received values per transmitted
-    level, float64 (squares None when not asked for)."""
-    y = np.asarray(samples, dtype=float)
-    s = np.asarray(symbols, dtype=np.intp)
-    counts = np.bincount(s, minlength=m)[:m]
-    sums = np.bincount(s, weights=y, minlength=m)[:m]
-    sq = np.bincount(s, weights=y * y, minlength=m)[:m] if squares else None
-    return counts, sums, sq
+    level, float64 (squares None when not asked for); one compiled pass
+    (:func:`link_kernels.level_sums`), summing in sample order as
+    ``np.bincount`` does.  Levels >= m are ignored."""
+    y = np.asarray(samples)
+    if y.dtype not in (np.float32, np.float64):
+        y = y.astype(np.float64)
+    s = np.asarray(symbols)
+    if s.dtype != np.uint8:
+        s = s.astype(np.intp)
+        if s.size and s.min() < 0:
+            raise ValueError("symbols must be non-negative level indices")
+    if y.ndim != 1 or s.ndim != 1 or y.size != s.size:
+        raise ValueError(f"samples {y.shape} and symbols {s.shape} must be 1-d of one length")
+    counts = np.zeros(m, np.int64)
+    sums = np.zeros(m)
+    sq = np.zeros(m)
+    link_kernels.level_sums(y, s, m, counts, sums, sq)
+    return counts, sums, (sq if squares else None)
 
 
 def thresholds(means) -> np.ndarray:
@@ -137,11 +144,19 @@ def thresholds(means) -> np.ndarray:
 
 def decide(samples, thr) -> np.ndarray:
     """Threshold decisions: level index = number of (ascending) thresholds
-    below the sample."""
+    below the sample (one compiled pass, :func:`link_kernels.decide`)."""
+    return _decide(samples, thr, np.arange(len(thr) + 1, dtype=np.uint8))
+
+
+def _decide(samples, thr, lut) -> np.ndarray:
+    """lut[number of thresholds below the sample]; the thresholds are compared
+    in the samples' dtype (float32 or float64; other samples as float64)."""
     y = np.asarray(samples)
-    out = np.zeros(y.shape, dtype=np.uint8)
-    for t in np.asarray(thr, dtype=y.dtype if y.dtype.kind == "f" else float):
-        out += y > t
+    if y.dtype not in (np.float32, np.float64):
+        y = y.astype(np.float64)
+    thr = np.asarray(thr, dtype=y.dtype)
+    out = np.empty(y.shape, dtype=np.uint8)
+    link_kernels.decide(y.reshape(-1), thr, lut, out.reshape(-1))
     return out
 
 
@@ -200,5 +215,5 @@ def receive(waveform, sps: int, tx_symbols, fmt: str, phase_symbols: int = 65536
     with np.errstate(invalid="ignore", divide="ignore"):
         means = sums / counts
     order_idx = np.argsort(means)       # decisions in received-level order
-    rx = order_idx.astype(np.uint8)[decide(y, thresholds(means[order_idx]))]
+    rx = _decide(y, thresholds(means[order_idx]), order_idx.astype(np.uint8))
     return rx, snr_from_sums(counts, sums, squares), phase

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim_backends.physics import filters, units
+from sim_backends.physics import filters, link_kernels, units
 
 
 @dataclass(frozen=True)
@@ -80,31 +80,29 @@ class Photodiode:
         if field.ndim == 1:
             field = field[None, :]
         real = np.float32 if field.dtype in (np.complex64, np.float32) else np.float64
-        re, im = (field.real, field.imag) if np.iscomplexobj(field) else (field, 0)
-        power = np.square(re, dtype=real)
-        if np.iscomplexobj(field):
-            power += np.square(im, dtype=real)
-        power = power.sum(axis=-2) if power.shape[-2] > 1 else power[..., 0, :]
-        i = power                                   # in place: i = R P + I_d
-        i *= real(self.responsivity)
-        i += real(self.dark_current)
+        i = self._current(field, real)            # i = R P + I_d, one compiled pass
         if self.noise and (rng is not None or normals is not None) and (self.shot or self.thermal):
             thermal_var = real(self.thermal_noise_density**2 * fs / 2 if self.thermal else 0.0)
             z = normals if normals is not None else rng.standard_normal(i.shape, dtype=np.float32)
-            z = np.asarray(z, dtype=real)
-            if self.shot:
-                sigma = np.maximum(i, 0)
-                sigma *= real(units.Q * fs)
-                sigma += thermal_var
-                np.sqrt(sigma, out=sigma)
-                i += np.multiply(z, sigma, out=sigma)   # noise = z sigma
-            else:
-                i += z * np.sqrt(thermal_var)
+            z = np.broadcast_to(np.asarray(z, dtype=real), i.shape)
+            q_fs = real(units.Q * fs if self.shot else 0.0)   # 0: sqrt(thermal_var), exactly
+            link_kernels.add_noise(link_kernels.as_rows(i), link_kernels.as_rows(z), q_fs, thermal_var)
         i = filters.apply_real(i, fs, self.response, key=self, width=self.halo(fs))
         if self.saturation_current:
             s = real(self.saturation_current)
             i = s * np.tanh(i / s)
         return i
+
+    def _current(self, field, real) -> np.ndarray:
+        """Noiseless photocurrent R sum_w |E_w|^2 + I_d (A) [..., samples] of a
+        field [..., wavelengths, samples] in the float dtype ``real``."""
+        if not np.iscomplexobj(field):
+            field = field.astype(np.complex64 if real == np.float32 else np.complex128)
+        field = np.ascontiguousarray(field, dtype=np.complex64 if real == np.float32 else np.complex128)
+        out = np.empty(field.shape[:-2] + field.shape[-1:], dtype=real)
+        pairs = field.reshape(-1, field.shape[-2], field.shape[-1]).view(real)
+        link_kernels.detect(pairs, real(self.responsivity), real(self.dark_current), link_kernels.as_rows(out))
+        return out
 
     def detect(self, field, fs: float, rng: np.random.Generator | None = None, normals=None) -> np.ndarray:
         """Field -> TIA output voltage (V) [..., samples]."""

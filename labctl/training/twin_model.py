@@ -125,12 +125,13 @@ def twin_latents(seed: int, count: int, dim: int) -> np.ndarray:
 
 def measure_twin(bench, spec: list[dict], arrays: dict[str, np.ndarray], calibration=None,
                  seed: int = 0, count: int = 64, latent_dim: int | None = None,
-                 backend=None) -> TwinErrorModel:
+                 backend=None, latent_seed: int | None = None) -> TwinErrorModel:
     """Fit each layer's y_n = g e_n + c on the twin ``bench`` (module docstring).
 
     Runs the network (``spec``, ``arrays``: a manifest's layers and weights) on ``count``
-    latents (:func:`twin_latents`, dimension ``latent_dim``, default the first layer's
-    input) through ``SimBackend(bench, seed=seed, calibration=calibration)`` (None:
+    latents (:func:`twin_latents` of ``latent_seed``, default ``seed``; dimension
+    ``latent_dim``, default the first layer's input) through
+    ``SimBackend(bench, seed=seed, calibration=calibration)`` (None:
     calibrate the twin; a :class:`~labctl.mvm.calibration.Calibration` or file: the
     real bench's, so the twin shows that calibration's residual error), recording each
     layer's normalised operands and result. ``backend`` replaces the SimBackend (tests).
@@ -147,7 +148,8 @@ def measure_twin(bench, spec: list[dict], arrays: dict[str, np.ndarray], calibra
     own = backend is None
     backend = SimBackend(bench, seed=seed, calibration=calibration) if own else backend
     try:
-        network.forward(twin_latents(seed, count, dim), backend, hook=hook)
+        z = twin_latents(seed if latent_seed is None else latent_seed, count, dim)
+        network.forward(z, backend, hook=hook)
     finally:
         if own:
             backend.close()

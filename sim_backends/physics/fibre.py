@@ -146,10 +146,10 @@ class Fibre:
         l_eff = (1 - np.exp(-self.alpha * dz)) / self.alpha if self.alpha > 0 else dz
         a = field
         for _ in range(self.steps):
-            a = sfft.ifft(sfft.fft(a, axis=-1, workers=-1) * h_half, axis=-1, workers=-1)
+            a = sfft.ifft(sfft.fft(a, axis=-1) * h_half, axis=-1)
             # loss of the first half step is already in |a|^2; L_eff covers the step
             a = a * np.exp(-1j * gamma * l_eff * np.exp(self.alpha * dz / 2) * np.abs(a) ** 2).astype(a.dtype)
-            a = sfft.ifft(sfft.fft(a, axis=-1, workers=-1) * h_half, axis=-1, workers=-1)
+            a = sfft.ifft(sfft.fft(a, axis=-1) * h_half, axis=-1)
         return a.astype(field.dtype, copy=False)
 
 

@@ -176,11 +176,11 @@ def _apply(x, fs, response, real, block, key, width=None):
         nfft = nfft_for(width)
         if 4 * nfft <= n:
             return overlap_save(x, fs, response, real, nfft, width, key)
-    spec = (sfft.rfft if real else sfft.fft)(x, axis=-1, workers=-1)
+    spec = (sfft.rfft if real else sfft.fft)(x, axis=-1)
     spec *= sampled(response, n, fs, real, key, spec.dtype)
     if real:
-        return sfft.irfft(spec, n=n, axis=-1, workers=-1, overwrite_x=True).astype(x.dtype, copy=False)
-    y = sfft.ifft(spec, axis=-1, workers=-1, overwrite_x=True)
+        return sfft.irfft(spec, n=n, axis=-1, overwrite_x=True).astype(x.dtype, copy=False)
+    y = sfft.ifft(spec, axis=-1, overwrite_x=True)
     return y.astype(x.dtype, copy=False) if np.iscomplexobj(x) else y
 
 
@@ -194,13 +194,13 @@ def overlap_save(x, fs: float, response, real: bool, nfft: int, width: int, key=
     tail = nblocks * step - n + width
     xp = np.concatenate([x[..., n - width:], x, x[..., :tail]], axis=-1)
     segs = np.lib.stride_tricks.sliding_window_view(xp, nfft, axis=-1)[..., ::step, :]
-    spec = (sfft.rfft if real else sfft.fft)(segs, axis=-1, workers=-1)
+    spec = (sfft.rfft if real else sfft.fft)(segs, axis=-1)
     h_b = sampled(response, nfft, fs, real, key, spec.dtype)
     spec *= h_b[..., None, :] if h_b.ndim > 1 else h_b          # [..., blocks, nfft]
     if real:
-        y = sfft.irfft(spec, n=nfft, axis=-1, workers=-1, overwrite_x=True)
+        y = sfft.irfft(spec, n=nfft, axis=-1, overwrite_x=True)
     else:
-        y = sfft.ifft(spec, axis=-1, workers=-1, overwrite_x=True)
+        y = sfft.ifft(spec, axis=-1, overwrite_x=True)
     y = y[..., width:width + step].reshape(x.shape[:-1] + (nblocks * step,))[..., :n]
     if not real and not np.iscomplexobj(x):
         return y

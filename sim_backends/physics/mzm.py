@@ -83,7 +83,7 @@ class MZM:
         k1 = real(np.pi / (2 * self.v_pi))
         k0 = real(np.pi * self.v_bias / (2 * self.v_pi))
         half = np.empty(v.shape, dtype=real)
-        link_kernels.mzm_phase(link_kernels.as_rows(v), k1, k0, link_kernels.as_rows(half))
+        link_kernels.mzm_phase(link_kernels.as_rows(v, True), k1, k0, link_kernels.as_rows(half))
         cos = np.cos(half)                   # numpy's SIMD trigonometry
         np.sin(half, out=half)
         shape = np.broadcast_shapes(field.shape, v.shape)

@@ -86,7 +86,7 @@ class Photodiode:
             z = normals if normals is not None else rng.standard_normal(i.shape, dtype=np.float32)
             z = np.broadcast_to(np.asarray(z, dtype=real), i.shape)
             q_fs = real(units.Q * fs if self.shot else 0.0)   # 0: sqrt(thermal_var), exactly
-            link_kernels.add_noise(link_kernels.as_rows(i), link_kernels.as_rows(z), q_fs, thermal_var)
+            link_kernels.add_noise(link_kernels.as_rows(i), link_kernels.as_rows(z, True), q_fs, thermal_var)
         i = filters.apply_real(i, fs, self.response, key=self, width=self.halo(fs))
         if self.saturation_current:
             s = real(self.saturation_current)

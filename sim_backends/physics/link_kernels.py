@@ -20,7 +20,10 @@ Formulas, per sample (in the dtype of the inputs, float32 or float64):
 * ``detect``:        I = R sum_w (re_w^2 + im_w^2) + I_d (A; wavelengths summed in order)
 * ``add_noise``:     I += z sqrt(max(I, 0) q fs + i_n^2 fs / 2) (shot + thermal, A)
 * ``gray_encode``:   k bits (MSB first) -> Gray word -> binary level index
+  (``gray_encode_pairs``: the PAM4 case on bit pairs read as uint16)
 * ``gray_decode``:   level index s -> Gray word s ^ (s >> 1) -> k bits (MSB first)
+  (``gray_decode_pairs``: the PAM4 case)
+* ``hold``:          NRZ shaping, each value repeated sps times
 * ``level_sums``:    per transmitted level: count, sum y, sum y^2 (float64, in sample order)
 * ``decide``:        rx = lut[#{j : y > t_j}]
 """
@@ -101,6 +104,27 @@ def gray_encode(bits, k, out):
 
 
 @njit(cache=True)
+def gray_encode_pairs(pairs, out):
+    """PAM4 case of :func:`gray_encode`: ``pairs`` [n] (uint16) are the bit
+    pairs read little-endian (MSB bit in the low byte): out[j] = g ^ (g >> 1),
+    g = 2 msb + lsb (one vectorised pass)."""
+    for j in range(out.size):
+        w = pairs[j]
+        g = ((w & 0xFF) << 1) | (w >> 8)
+        out[j] = g ^ (g >> 1)
+
+
+@njit(cache=True)
+def gray_decode_pairs(symbols, pairs):
+    """PAM4 case of :func:`gray_decode`: pairs[j] (uint16, little-endian) =
+    msb | lsb << 8 of the Gray word g = s ^ (s >> 1) (one vectorised pass)."""
+    for j in range(symbols.size):
+        s = np.uint16(symbols[j])
+        g = s ^ (s >> 1)
+        pairs[j] = ((g >> 1) & 1) | ((g & 1) << 8)
+
+
+@njit(cache=True)
 def gray_decode(symbols, k, out):
     """out[j k + t] = bit t (MSB first) of the Gray word s ^ (s >> 1), s = symbols[j]."""
     for j in range(symbols.size):
@@ -108,6 +132,20 @@ def gray_decode(symbols, k, out):
         gray = s ^ (s >> 1)
         for t in range(k):
             out[j * k + t] = (gray >> (k - 1 - t)) & 1
+
+
+@njit(cache=True)
+def hold(x, sps, out):
+    """out[i sps + j] = x[i], j < sps (NRZ; the sps = 2 loop is written out
+    so that it vectorises)."""
+    if sps == 2:
+        for i in range(x.size):
+            out[2 * i] = x[i]
+            out[2 * i + 1] = x[i]
+        return
+    for i in range(x.size):
+        for j in range(sps):
+            out[i * sps + j] = x[i]
 
 
 @njit(cache=True)
@@ -126,10 +164,12 @@ def level_sums(y, s, m, counts, sums, squares):
 
 @njit(cache=True)
 def decide(y, thr, lut, out):
-    """out[i] = lut[number of thresholds thr[j] with y[i] > thr[j]]."""
+    """out[i] = lut[number of thresholds thr[j] with y[i] > thr[j]] (one
+    vectorised comparison pass per threshold, then the lookup)."""
+    out[:] = 0
+    for j in range(thr.size):
+        t = thr[j]
+        for i in range(y.size):
+            out[i] += y[i] > t
     for i in range(y.size):
-        v = y[i]
-        n = 0
-        for j in range(thr.size):
-            n += v > thr[j]
-        out[i] = lut[n]
+        out[i] = lut[out[i]]

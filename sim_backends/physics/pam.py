@@ -56,7 +56,10 @@ def bits_to_symbols(bits, fmt: str) -> np.ndarray:
     if b.size % k:
         raise ValueError(f"{b.size} bits are not a multiple of {k} bits per symbol")
     out = np.empty(b.size // k, dtype=np.uint8)
-    link_kernels.gray_encode(b, k, out)
+    if k == 2:                           # PAM4: the bit pairs as little-endian uint16
+        link_kernels.gray_encode_pairs(b.view("<u2"), out)
+    else:
+        link_kernels.gray_encode(b, k, out)
     return out
 
 
@@ -66,7 +69,10 @@ def symbols_to_bits(symbols, fmt: str) -> np.ndarray:
     k = bits_per_symbol(fmt)
     s = np.ascontiguousarray(symbols, dtype=np.uint8).reshape(-1)
     out = np.empty(s.size * k, dtype=np.uint8)
-    link_kernels.gray_decode(s, k, out)
+    if k == 2:
+        link_kernels.gray_decode_pairs(s, out.view("<u2"))
+    else:
+        link_kernels.gray_decode(s, k, out)
     return out
 
 
@@ -84,8 +90,10 @@ def shape(x, sps: int, pulse: str = "nrz", rolloff: float = 0.2) -> np.ndarray:
     instants n sps), applied in the frequency domain on a circular block.
     """
     x = np.asarray(x, dtype=np.float32)
-    if pulse == "nrz":
-        return np.repeat(x, sps)
+    if pulse == "nrz":                         # np.repeat(x, sps), compiled (6x faster)
+        out = np.empty(x.size * sps, dtype=np.float32)
+        link_kernels.hold(np.ascontiguousarray(x).reshape(-1), int(sps), out)
+        return out
     if pulse != "rc":
         raise ValueError(f"pulse must be 'nrz' or 'rc', got {pulse!r}")
     up = np.zeros(x.size * sps, dtype=np.float32)
@@ -154,7 +162,8 @@ def _decide(samples, thr, lut) -> np.ndarray:
     y = np.asarray(samples)
     if y.dtype not in (np.float32, np.float64):
         y = y.astype(np.float64)
-    thr = np.asarray(thr, dtype=y.dtype)
+    y = np.ascontiguousarray(y)              # a strided y (symbol centres) is copied:
+    thr = np.asarray(thr, dtype=y.dtype)     # the compiled passes vectorise contiguous data
     out = np.empty(y.shape, dtype=np.uint8)
     link_kernels.decide(y.reshape(-1), thr, lut, out.reshape(-1))
     return out

@@ -117,3 +117,9 @@ def test_level_sums_and_decisions_match_bincount_and_threshold_loop(dtype, rng):
     assert np.array_equal(pam.decide(y, thr), ref)
     with pytest.raises(ValueError):
         pam.level_sums(y, -s.astype(np.int64), 4)
+
+
+@pytest.mark.parametrize("sps", [1, 2, 3, 4])
+def test_nrz_shape_is_numpy_repeat(sps, rng):
+    x = rng.standard_normal((3, 700)).astype(np.float32)
+    assert np.array_equal(pam.shape(x, sps, "nrz"), np.repeat(x, sps))

@@ -13,11 +13,15 @@ its instruments) is measured through the calibrated engine
 * receiver noise: TIA input noise (A/rtHz), converter ENOB per scope model and
   the shot / signal-ASE / RIN split, from the variance of single constant-level
   records vs full scale (dim light, amplifiers at unity gain) and vs optical
-  power (every modulator at full code, seed lasers 0 .. -10 dB);
+  power (every modulator at full code, seed lasers 0 .. -10 dB); the EDFA noise
+  figure and the laser RIN by scaling twins of known NF and RIN until their
+  signal-ASE and quadratic coefficients match the bench's (:mod:`labctl.twin.scaled`);
 * micro-rings (wdm): neighbour thermal crosstalk from heater steps around each
-  ring's notch centre (neighbours biased at half depth), then every ring's
+  ring's notch centre (neighbours biased at half depth; the step fit scaled
+  against twins of known crosstalk, :mod:`labctl.twin.scaled`), then every ring's
   resonance offset, width and depth from the calibration's fine ring sweeps
-  (their effective heater powers recomputed with the fitted crosstalk);
+  (their effective heater powers recomputed with the fitted crosstalk), and
+  the rings' loaded Q by scaling twins until their notch widths match;
 * links (:mod:`labctl.twin.links`): per edge, the span length (group delay
   L n_g / c) from the preamble arrival times against in-process twins (modulo
   the frame period; the period count from a second, 16-symbol shorter frame
@@ -26,8 +30,9 @@ its instruments) is measured through the calibrated engine
 
 Writes ``fitted_file``: the bench file text with ``[topology.devices.mzm]``
 and ``[topology.devices.photodiode]`` / ``[topology.devices.adc]`` /
-``[topology.devices.ring]`` updated (each value's standard error in a comment, every instrument
-simulated), and beside the run file a PNG of measured vs twin-predicted
+``[topology.devices.ring]`` / ``[topology.devices.edfa]`` / ``[topology.devices.laser]``
+and each edge's spans updated (each value's standard error in a comment, every
+instrument simulated), and beside the run file a PNG of measured vs twin-predicted
 staircases, noise variances and ring curves. One step per modulator (its
 measured and predicted staircase), then one per output (its noise records,
 measured and predicted variance), then one per centre port (wdm: its rings'
@@ -36,6 +41,7 @@ fitted span length and loss).
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -122,8 +128,18 @@ def _noise_records(params):
         Stream("fab_offset_range_stderr", "nm", group="metrics"),
         Stream("tia_input_noise", "A/rtHz", group="metrics", help="TIA input-referred noise"),
         Stream("tia_input_noise_stderr", "A/rtHz", group="metrics"),
-        Stream("rin_per_hz", "1/Hz", group="metrics", help="fitted relative intensity noise"),
+        Stream("rin_per_hz", "1/Hz", group="metrics",
+               help="relative intensity noise of the noise fit (I^2/2 split model)"),
         Stream("rin_per_hz_stderr", "1/Hz", group="metrics"),
+        Stream("rin_db_per_hz", "dB/Hz", group="metrics",
+               help="laser RIN scaled against twins (written to the fitted file)"),
+        Stream("rin_db_per_hz_stderr", "dB/Hz", group="metrics"),
+        Stream("noise_figure_db", "dB", group="metrics",
+               help="EDFA noise figure: signal-ASE beat scaled against twins"),
+        Stream("noise_figure_db_stderr", "dB", group="metrics"),
+        Stream("q_loaded", "1", group="metrics",
+               help="ring loaded Q: mean notch-fit Q scaled against twins"),
+        Stream("q_loaded_stderr", "1", group="metrics"),
         Stream("v_pi_mean", "V", group="metrics", help="inverse-variance weighted mean V_pi"),
         Stream("v_pi_mean_stderr", "V", group="metrics"),
         Stream("extinction_ratio_db", "dB", group="metrics"),
@@ -140,11 +156,13 @@ def twin_fit(ctx, calibration_file, fitted_file, path, levels):
         fit_modulators,
         fit_receiver_noise,
         receiver_enbw,
+        uniform_range,
         weighted_mean,
     )
     from labctl.twin.links import fit_links
     from labctl.twin.measure import modulator_staircases, noise_records
-    from labctl.twin.rings import fit_centre_rings
+    from labctl.twin.rings import fit_centre_rings, q_crosstalk_stderr, refit_centre_rings
+    from labctl.twin.scaled import fit_amplifier_noise, fit_crosstalk, fit_ring_q
 
     bench = ctx.bench
     with open_backend(bench, path, calibration=calibration_file, seed=ctx.seed) as backend:
@@ -157,14 +175,30 @@ def twin_fit(ctx, calibration_file, fitted_file, path, levels):
         fit = fit_modulators(st.volts, st.current, st.low, st.low_ratio, dev.mzm.driver_gain,
                              st.channels, v_pi0=dev.mzm.v_pi)
         links = fit_links(engine, calibration_file, fit, seed=ctx.seed)
+        cal = engine.cal
     models = [bench.instruments[s].model for s, _ in rec.outputs]
     noise = fit_receiver_noise(rec.full_scale, rec.mean_a, rec.var_a2, rec.lit,
                                receiver_enbw(bench, rec.outputs, rates),
                                dev.photodiode.transimpedance_ohm, models, rec.outputs)
-    Path(fitted_file).write_text(fitted_bench_text(
-        bench.source_text, fit, noise, dict(dev.adc.enob),
-        (rings.offsets, rings.crosstalk) if rings is not None else None, links),
-        encoding="utf-8")
+    scaled = {}
+
+    def text():
+        return fitted_bench_text(bench.source_text, fit, noise, dict(dev.adc.enob),
+                                 (rings.offsets, rings.crosstalk) if rings is not None else None,
+                                 links, scaled)
+
+    if rings is not None:   # rings first: the noise coefficients depend on their transmission
+        xt = fit_crosstalk(rings.crosstalk, rings.first, cal.thermal_xt, text(), calibration_file,
+                           ctx.seed, float(np.mean(rings.fit.q_loaded.value)))
+        rings = replace(refit_centre_rings(cal, xt.fitted, bench), first=rings.first,
+                        steps=rings.steps)
+        scaled["q_loaded"] = fit_ring_q(
+            rings.fit.q_loaded.value, text(), calibration_file, ctx.seed,
+            q_crosstalk_stderr(cal, rings.crosstalk, dev.ring.tuning_nm_per_mw))
+    offset_se = uniform_range(rings.offsets.value)[2] if rings is not None else 0.0
+    scaled["noise_figure_db"], scaled["rin_db_per_hz"] = fit_amplifier_noise(
+        noise, text(), calibration_file, ctx.seed, offset_se)
+    Path(fitted_file).write_text(text(), encoding="utf-8")
     ctx.provenance["fitted_file"] = str(Path(fitted_file).resolve())
     ctx.set_total(len(st.channels) + len(rec.outputs)
                   + (rings.offsets.value.shape[0] if rings is not None else 0) + len(links))
@@ -188,6 +222,9 @@ def twin_fit(ctx, calibration_file, fitted_file, path, levels):
                        "tia_input_noise_stderr": (noise.input_noise.stderr, "A/rtHz"),
                        "rin_per_hz": (noise.rin.value, "1/Hz"),
                        "rin_per_hz_stderr": (noise.rin.stderr, "1/Hz")}
+            for key, units in (("noise_figure_db", "dB"), ("rin_db_per_hz", "dB/Hz")):
+                metrics[key] = (scaled[key].fitted.value, units)
+                metrics[f"{key}_stderr"] = (scaled[key].fitted.stderr, units)
         enob = noise.enob[models[q]]
         yield Step(f"{scope}:{ch} noise", data={
             "noise_full_scale_v": rec.full_scale[:, q], "noise_lit": rec.lit.astype(np.int64),
@@ -197,7 +234,7 @@ def twin_fit(ctx, calibration_file, fitted_file, path, levels):
             "beat_per_shot": noise.beat.value[q] / noise.shot[q],
             "beat_per_shot_stderr": noise.beat.stderr[q] / noise.shot[q]}, metrics=metrics)
     if rings is not None:
-        yield from _ring_steps(rings)
+        yield from _ring_steps(rings, scaled["q_loaded"].fitted)
     for k in links:
         yield Step(f"{k.edge} span {k.length_m:.4f} +- {k.length_stderr:.2g} m, "
                    f"{k.loss_db:.4f} +- {k.loss_stderr:.2g} dB", data={
@@ -210,8 +247,9 @@ def twin_fit(ctx, calibration_file, fitted_file, path, levels):
         write_plot(ctx.out.with_suffix(".png"), st, fit, rec, noise, rings)
 
 
-def _ring_steps(rings):
-    """One step per centre port: its rings' offsets, Q and sweeps; metrics on the last."""
+def _ring_steps(rings, q_loaded):
+    """One step per centre port: its rings' offsets, Q and sweeps; metrics on the
+    last (with the bench's loaded Q ``q_loaded``, labctl.twin.scaled)."""
     from labctl.twin.estimators import uniform_range
 
     off = rings.offsets
@@ -223,7 +261,8 @@ def _ring_steps(rings):
             metrics = {"thermal_crosstalk": (rings.crosstalk.value, "1"),
                        "thermal_crosstalk_stderr": (rings.crosstalk.stderr, "1"),
                        "fab_offset_lo_nm": (lo, "nm"), "fab_offset_hi_nm": (hi, "nm"),
-                       "fab_offset_range_stderr": (se, "nm")}
+                       "fab_offset_range_stderr": (se, "nm"),
+                       "q_loaded": (q_loaded.value, "1"), "q_loaded_stderr": (q_loaded.stderr, "1")}
         yield Step(f"port {p} rings: offsets {off.value[p].min():.3f} .. {off.value[p].max():.3f} nm",
                    data={"ring_offset_nm": off.value[p], "ring_offset_stderr": off.stderr[p],
                          "ring_q_loaded": rings.fit.q_loaded.value[p],

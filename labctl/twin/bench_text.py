@@ -9,12 +9,14 @@ inverse-variance weighted mean (V_pi, with its standard error) and as the RMS
 of the fitted bias offsets (``lock_error_v``), each modulator's own values
 listed in comments. Receiver noise: ``[topology.devices.photodiode]``
 ``input_noise_a_per_rthz`` and ``[topology.devices.adc]`` ``enob`` per scope
-model (the ASE/shot split is a comment: the twin's amplifier noise figure is
-kept). Rings: ``fab_offset_nm`` = the uniform range of the per-ring fitted
+model (the signal-ASE / shot ratio per output is a comment). Rings: ``fab_offset_nm`` = the uniform range of the per-ring fitted
 offsets (the bench model draws each ring's offset uniformly in it) and
 ``thermal_crosstalk``; per-ring offsets listed in comments. Links
 (:mod:`labctl.twin.links`): each edge's spans scaled to the fitted total length
 and set to the fitted loss per km, with a comment line of both standard errors.
+Scaled figures (:mod:`labctl.twin.scaled`): ring ``q_loaded``,
+``[topology.devices.edfa] noise_figure_db`` and ``[topology.devices.laser]
+rin_db_per_hz``, each with its standard error.
 """
 from __future__ import annotations
 
@@ -131,11 +133,14 @@ def mzm_values(fit: ModulatorFit) -> tuple[dict, list[str]]:
 
 def fitted_bench_text(text: str, mzm: ModulatorFit, noise: NoiseFit | None = None,
                       adc_enob: dict | None = None, rings: tuple | None = None,
-                      links: list | None = None) -> str:
+                      links: list | None = None, scaled: dict | None = None) -> str:
     """The bench file text of the twin (see the module doc); ``adc_enob``: the
     bench's ENOB per scope model, kept for the models the fit did not see;
     ``rings``: (offsets Fitted [p, k] in nm, crosstalk Fitted) or None;
-    ``links``: [:class:`labctl.twin.links.EdgeLink`] or None."""
+    ``links``: [:class:`labctl.twin.links.EdgeLink`] or None; ``scaled``:
+    {"q_loaded", "noise_figure_db", "rin_db_per_hz": :class:`labctl.twin.scaled.Scaled`},
+    any subset (written to the ring, edfa and laser tables)."""
+    scaled = scaled or {}
     text = _RESOURCE.sub(lambda m: f'{m.group(1)}"sim"', text)
     if links:
         text = edge_spans(
@@ -166,6 +171,33 @@ def fitted_bench_text(text: str, mzm: ModulatorFit, noise: NoiseFit | None = Non
             "fab_offset_nm": (f"[{lo:.4f}, {hi:.4f}]",
                               f"+- {se:.2g} nm each: uniform range of the {offsets.value.size} "
                               "fitted resonance offsets (listed below)"),
-            "thermal_crosstalk": (f"{xt.value:.4g}", f"+- {xt.stderr:.2g}: neighbour heater coupling")},
-            notes)
+            "thermal_crosstalk": (f"{xt.value:.4g}", f"+- {xt.stderr:.2g}: neighbour heater coupling"),
+            **_scaled_values(scaled, ("q_loaded",))}, notes)
+    for header, key in (("topology.devices.edfa", "noise_figure_db"),
+                        ("topology.devices.laser", "rin_db_per_hz")):
+        if key in scaled:
+            text = update_table(text, header, _scaled_values(scaled, (key,)))
     return text
+
+
+#: Comment of each scaled figure (labctl.twin.scaled): units and what was scaled.
+_SCALED_NOTES = {
+    "q_loaded": ("", "mean notch-fit Q of the 64 rings, scaled to twins of known Q"),
+    "noise_figure_db": (" dB", "signal-ASE beat coefficients, scaled to twins of known NF"),
+    "rin_db_per_hz": (" dB/Hz", "quadratic noise term, scaled to twins of known RIN"),
+}
+
+
+def _scaled_values(scaled: dict, keys) -> dict:
+    """update_table values of the ``keys`` present in ``scaled``."""
+    out = {}
+    for key in keys:
+        if key in scaled:
+            f = scaled[key].fitted
+            units, how = _SCALED_NOTES[key]
+            if scaled[key].identified:
+                out[key] = (f"{f.value:.6g}", f"+- {f.stderr:.2g}{units}: {how}")
+            else:
+                out[key] = (f"{f.value:.6g}", f"NOT IDENTIFIABLE on this bench (its coefficient's "
+                            f"relative error {scaled[key].relative_error:.2g}): file value kept")
+    return out

@@ -135,7 +135,7 @@ def noise_records(engine, ranges=NOISE_RANGES, offsets_db=NOISE_LASER_OFFSETS_DB
                   repeats: int = NOISE_REPEATS) -> NoiseRecords:
     """Dim records at every full scale of ``ranges`` (lasers at LOW_LIGHT_RATIO,
     modulators at code 0, edge amplifiers at unity gain: no ASE; scale centred
-    on 0 V) and lit records (every
+    on 0 V) and lit records (every heater at zero power; every
     modulator at full code) at every seed-laser offset of ``offsets_db``, each
     ``repeats`` single records (scope averaging off)."""
     chans = engine.modulator_channels()
@@ -146,6 +146,7 @@ def noise_records(engine, ranges=NOISE_RANGES, offsets_db=NOISE_LASER_OFFSETS_DB
     powers = engine.laser_powers()
     gains = operating_point.amplifier_gains(engine.bench, engine.gain_offset_db)
     fs_rows, means, vars_, lit = [], [], [], []
+    idle = engine.scheme.idle_heaters(engine)   # rings at zero heater power (wdm): a known state
 
     engine.averages = 1
     engine.scopes.configure()
@@ -158,7 +159,8 @@ def noise_records(engine, ranges=NOISE_RANGES, offsets_db=NOISE_LASER_OFFSETS_DB
         for scale in ranges:
             engine.set_ranges({k: (scale, 0.0) for k in engine.outputs})
             for _ in range(repeats):
-                m, v = _current_stats(engine, engine.run(engine.const_waves(low, DC_SYMBOLS)))
+                m, v = _current_stats(engine, engine.run(engine.const_waves(low, DC_SYMBOLS),
+                                                         idle))
                 fs_rows.append(scale)
                 means.append(m)
                 vars_.append(v)
@@ -169,12 +171,13 @@ def noise_records(engine, ranges=NOISE_RANGES, offsets_db=NOISE_LASER_OFFSETS_DB
             for name, p in powers.items():
                 engine.io.set_laser_power(name, p * 10 ** (off / 10))
             engine.set_ranges({k: PROBE_RANGE for k in engine.outputs})
-            level = engine.run(engine.const_waves(full, DC_SYMBOLS))
+            level = engine.run(engine.const_waves(full, DC_SYMBOLS), idle)
             ranges_now = ranges_above({k: float(np.mean(level[k])) for k in engine.outputs},
                                       DC_RANGE_HEADROOM, DC_RANGE_MARGIN_V)
             engine.set_ranges(ranges_now)
             for _ in range(repeats):
-                m, v = _current_stats(engine, engine.run(engine.const_waves(full, DC_SYMBOLS)))
+                m, v = _current_stats(engine, engine.run(engine.const_waves(full, DC_SYMBOLS),
+                                                         idle))
                 fs_rows.append([ranges_now[k][0] for k in engine.outputs])
                 means.append(m)
                 vars_.append(v)

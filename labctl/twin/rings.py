@@ -16,7 +16,7 @@ from labctl.twin.estimators import (
     recoupled_powers,
     ring_offsets,
 )
-from labctl.twin.measure import crosstalk_steps
+from labctl.twin.measure import CrosstalkRecords, crosstalk_steps
 
 
 @dataclass
@@ -31,6 +31,8 @@ class CentreRings:
     offsets: Fitted
     power_w: np.ndarray
     measured_v: np.ndarray
+    first: RingFit | None = None               # notch fits on the calibration's crosstalk
+    steps: CrosstalkRecords | None = None      # the heater steps the crosstalk came from
 
 
 def fit_centre_rings(engine) -> CentreRings:
@@ -44,8 +46,30 @@ def fit_centre_rings(engine) -> CentreRings:
     rec = crosstalk_steps(engine, first.lock_power_w.value, first.width_w.value,
                           first.amplitude.value, first.depth.value, cal.thermal_xt)
     xt = fit_thermal_crosstalk(rec.dv, rec.slope, rec.step_w)
+    rings = refit_centre_rings(cal, xt, engine.bench)
+    rings.first, rings.steps = first, rec
+    return rings
+
+
+def refit_centre_rings(cal, xt: Fitted, bench) -> CentreRings:
+    """The calibration's ring sweeps refitted on effective heater powers
+    recoupled with crosstalk ``xt``, and every ring's offset from them."""
+    d = bench.topology.devices.ring
     power, neighbours = recoupled_powers(cal.ring_curve_p, cal.thermal_xt, xt.value)
     fit = fit_rings(power, cal.ring_curve_v, cal.ring_dark, d.tuning_nm_per_mw, DESIGN_WAVELENGTH_M)
-    offsets = ring_offsets(fit, neighbours, power, xt, line_detuning_nm(engine.bench),
+    offsets = ring_offsets(fit, neighbours, power, xt, line_detuning_nm(bench),
                            d.tuning_nm_per_mw)
     return CentreRings(xt, fit, offsets, power, cal.ring_curve_v - cal.ring_dark[..., None])
+
+
+def q_crosstalk_stderr(cal, xt: Fitted, tuning_nm_per_mw: float) -> float:
+    """Error of the mean fitted loaded Q that the crosstalk's standard error
+    carries: the calibration's sweeps refitted on powers recoupled with
+    xt + se_xt (the effective-power axis, hence each notch width, scales with
+    1 + xt x neighbours), |mean Q(xt + se) - mean Q(xt)|."""
+    qs = []
+    for c in (xt.value, xt.value + xt.stderr):
+        power, _ = recoupled_powers(cal.ring_curve_p, cal.thermal_xt, c)
+        qs.append(np.mean(fit_rings(power, cal.ring_curve_v, cal.ring_dark, tuning_nm_per_mw,
+                                    DESIGN_WAVELENGTH_M).q_loaded.value))
+    return float(abs(qs[1] - qs[0]))

@@ -3,7 +3,8 @@
 A 'hidden' bench (the embedded default bench with perturbed ``[topology.devices]``:
 V_pi 5 -> 6 V, extinction ratio 25 -> 22 dB, TIA input noise 20 -> 30 pA/rtHz,
 UXR converter ENOB 6.5 -> 6.0 bit, ring resonance offsets 0.05-0.4 -> 0.25-0.6 nm,
-thermal crosstalk 0.05 -> 0.07, edge A's span 10 km -> 10.0035 km at 0.25
+ring loaded Q 1e4 -> 1.2e4, EDFA noise figure 5 -> 6.5 dB, laser RIN -145 -> -140
+dB/Hz, thermal crosstalk 0.05 -> 0.07, edge A's span 10 km -> 10.0035 km at 0.25
 instead of 0.20 dB/km, edge B's span 40 km -> 40.025 km: +17 ns and +122 ns of
 delay, the second beyond half a frame period) is served by the simulated SCPI
 servers and plays the real bench. The measuring bench file is the default bench
@@ -30,9 +31,14 @@ HIDDEN = {"v_pi = 5.0 ": "v_pi = 6.0 ", "extinction_ratio_db = 25.0": "extinctio
           "input_noise_a_per_rthz = 20e-12": "input_noise_a_per_rthz = 30e-12",
           "fab_offset_nm = [0.05, 0.4]": "fab_offset_nm = [0.25, 0.6]",
           "thermal_crosstalk = 0.05": "thermal_crosstalk = 0.07",
+          "q_loaded = 1e4": "q_loaded = 1.2e4",
+          "rin_db_per_hz = -145.0": "rin_db_per_hz = -140.0",
           "length_m = 10e3, loss_db_per_km = 0.20": "length_m = 10003.5, loss_db_per_km = 0.25",
           "length_m = 40e3, loss_db_per_km = 0.20": "length_m = 40025.0, loss_db_per_km = 0.20"}
-HIDDEN_ADC = "\n[topology.devices.adc]\nenob = { keysight_uxr = 6.0, tektronix_dpo70000 = 5.5 }\n"
+HIDDEN_ADC = ("\n[topology.devices.adc]\nenob = { keysight_uxr = 6.0, tektronix_dpo70000 = 5.5 }\n"
+              "\n[topology.devices.edfa]\nnoise_figure_db = 6.5\n")
+#: ring loaded Q, EDFA noise figure (dB), laser RIN (dB/Hz) of the hidden bench
+TRUE_SCALED = {"q_loaded": 1.2e4, "noise_figure_db": 6.5, "rin_db_per_hz": -140.0}
 TRUE_V_PI, TRUE_ER, TRUE_TIA = 6.0, 22.0, 30e-12
 TRUE_ENOB = {"keysight_uxr": 6.0, "tektronix_dpo70000": 5.5}
 TRUE_FAB, TRUE_XT = (0.25, 0.6), 0.07
@@ -205,6 +211,24 @@ def test_ring_offsets_and_crosstalk_recovered(fitted):
     assert twin.thermal_crosstalk == pytest.approx(m["thermal_crosstalk"], rel=1e-3)
     swing = np.ptp(d["ring_measured_v"], axis=-1)
     assert np.all(np.abs(d["ring_measured_v"] - d["ring_predicted_v"]).max(axis=-1) < 0.02 * swing)
+
+
+def test_scaled_figures_recovered(fitted):
+    """Ring loaded Q, EDFA noise figure and laser RIN (labctl.twin.scaled): in the
+    fitted file, each within 3 of its stated standard errors of the hidden truth,
+    the error small against the perturbation (2000, 1.5 dB and 5 dB)."""
+    text = fitted["fitted"].read_text()
+    dev = load_bench(fitted["fitted"]).topology.devices
+    got = {"q_loaded": dev.ring.q_loaded, "noise_figure_db": dev.edfa.noise_figure_db,
+           "rin_db_per_hz": dev.laser.rin_db_per_hz}
+    limit = {"q_loaded": 100.0, "noise_figure_db": 0.3, "rin_db_per_hz": 1.5}
+    m = _per_modulator(fitted["run"])["metrics"]
+    for key, truth in TRUE_SCALED.items():
+        se = float(re.search(rf"^{key} = \S+\s+# \+- ([0-9.eE+-]+)", text, re.M).group(1))
+        assert se < limit[key], (key, se)
+        assert abs(got[key] - truth) < 3 * se, (key, got[key], truth, se)
+        assert m[key] == pytest.approx(got[key], abs=1e-3 * abs(truth))
+        print(f"{key}: {got[key]:.6g} +- {se:.2g} (truth {truth:g})")
 
 
 def test_links_recovered(fitted):

@@ -32,18 +32,23 @@ SPEC = [{"name": "dec1", "in": 4, "out": 16, "activation": "relu"},
         {"name": "dec2", "in": 16, "out": 64, "activation": "sigmoid"}]
 
 
-@pytest.fixture(scope="module")
-def tiny(tmp_path_factory):
-    """Directory holding a tiny random latent decoder with a manifest like a shipped one."""
+def save_tiny_decoder(directory):
+    """Write a tiny random latent decoder (``SPEC``, seed 5) with a manifest like a shipped
+    one as ``NAME`` in ``directory``; returns ``directory`` (also used by test_train_*.py)."""
     rng = np.random.default_rng(5)
     arrays = {"dec1.weight": rng.normal(0, 0.5, (16, 4)), "dec1.bias": rng.normal(0, 0.1, 16),
               "dec2.weight": rng.normal(0, 0.5, (64, 16)), "dec2.bias": rng.normal(0, 0.5, 64)}
     manifest = {"architecture": {"kind": "vae", "layers": SPEC, "latent_dim": 4,
                                  "output_range": [0.0, 1.0], "image_shape": [8, 8]},
                 "dataset": "digits", "seed": 0}
-    directory = tmp_path_factory.mktemp("tiny")
     save_weights(directory, NAME, arrays, manifest)
     return directory
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    """Directory holding the tiny decoder (:func:`save_tiny_decoder`)."""
+    return save_tiny_decoder(tmp_path_factory.mktemp("tiny"))
 
 
 @pytest.fixture(scope="module")

@@ -17,16 +17,15 @@ import pytest
 
 pytest.importorskip("torch", reason="PyTorch (the optional 'train' extra) is not installed")
 
+from test_physics_aware import NAME, save_tiny_decoder  # noqa: E402
+
 from labctl import sim_servers  # noqa: E402
 from labctl.bench import load_bench  # noqa: E402
 from labctl.cli import main  # noqa: E402
-from labctl.models.weights import load_weights, save_weights  # noqa: E402
+from labctl.models.weights import load_weights  # noqa: E402
 from labctl.mvm import SimBackend  # noqa: E402
 from labctl.training.physics_aware import arrays_sha256  # noqa: E402
 
-NAME = "digits-vae"      # a tiny stand-in saved under the shipped name, in tmp directories
-SPEC = [{"name": "dec1", "in": 4, "out": 16, "activation": "relu"},
-        {"name": "dec2", "in": 16, "out": 64, "activation": "sigmoid"}]
 STEPS = 3
 
 
@@ -34,13 +33,7 @@ STEPS = 3
 def runs(tmp_path_factory):
     """The same fine-tuning through sockets and in process: {through: (run file, out dir)}."""
     tmp = tmp_path_factory.mktemp("socket-train")
-    rng = np.random.default_rng(5)
-    arrays = {"dec1.weight": rng.normal(0, 0.5, (16, 4)), "dec1.bias": rng.normal(0, 0.1, 16),
-              "dec2.weight": rng.normal(0, 0.5, (64, 16)), "dec2.bias": rng.normal(0, 0.5, 64)}
-    manifest = {"architecture": {"kind": "vae", "layers": SPEC, "latent_dim": 4,
-                                 "output_range": [0.0, 1.0], "image_shape": [8, 8]},
-                "dataset": "digits", "seed": 0}
-    save_weights(tmp / "tiny", NAME, arrays, manifest)
+    save_tiny_decoder(tmp / "tiny")
     bench = load_bench("high-rate")
     cal = tmp / "cal.h5"
     with SimBackend(bench, seed=bench.seed) as backend:

@@ -16,31 +16,20 @@ import pytest
 
 torch = pytest.importorskip("torch", reason="PyTorch (the optional 'train' extra) is not installed")
 
+from test_physics_aware import NAME, SPEC, save_tiny_decoder  # noqa: E402
+
 from labctl.bench import load_bench  # noqa: E402
 from labctl.cli import main  # noqa: E402
 from labctl.models.network import LayerInfo  # noqa: E402
-from labctl.models.weights import load_weights, save_weights  # noqa: E402
+from labctl.models.weights import load_weights  # noqa: E402
 from labctl.mvm import SimBackend  # noqa: E402
 from labctl.training.physics_aware import OpticalProduct, fine_tune  # noqa: E402
 from labctl.training.twin_model import fit_gain_offset, measure_twin  # noqa: E402
 
-NAME = "digits-vae"      # a tiny stand-in saved under the shipped name, in tmp directories
-SPEC = [{"name": "dec1", "in": 4, "out": 16, "activation": "relu"},
-        {"name": "dec2", "in": 16, "out": 64, "activation": "sigmoid"}]
-
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
-    """Directory holding a tiny random latent decoder with a manifest like a shipped one."""
-    rng = np.random.default_rng(5)
-    arrays = {"dec1.weight": rng.normal(0, 0.5, (16, 4)), "dec1.bias": rng.normal(0, 0.1, 16),
-              "dec2.weight": rng.normal(0, 0.5, (64, 16)), "dec2.bias": rng.normal(0, 0.5, 64)}
-    manifest = {"architecture": {"kind": "vae", "layers": SPEC, "latent_dim": 4,
-                                 "output_range": [0.0, 1.0], "image_shape": [8, 8]},
-                "dataset": "digits", "seed": 0}
-    directory = tmp_path_factory.mktemp("tiny")
-    save_weights(directory, NAME, arrays, manifest)
-    return directory
+    return save_tiny_decoder(tmp_path_factory.mktemp("tiny"))
 
 
 @pytest.fixture(scope="module")

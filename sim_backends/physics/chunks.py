@@ -71,11 +71,24 @@ def _evaluate(fn, inputs, halo: int, chunk: int, batch: int | None) -> np.ndarra
 
 def _chunks(x, first: int, count: int, step: int, halo: int, chunk: int) -> np.ndarray:
     """Chunks first .. first+count-1 of ``x`` [..., n] as [count, ..., chunk]:
-    a strided view when none wraps round the record, else a circular copy."""
+    a strided view of ``x`` when none wraps round the record, else of a
+    circular copy of the span they cover (contiguous slices, no gather)."""
     n = x.shape[-1]
     start = first * step - halo
-    if start >= 0 and start + (count - 1) * step + chunk <= n:
-        views = np.lib.stride_tricks.sliding_window_view(x, chunk, axis=-1)
-        return np.moveaxis(views[..., start:start + (count - 1) * step + 1:step, :], -2, 0)
-    idx = (start + step * np.arange(count)[:, None] + np.arange(chunk)) % n
-    return np.moveaxis(np.take(x, idx, axis=-1), -2, 0)
+    span = (count - 1) * step + chunk
+    if start < 0 or start + span > n:
+        x, start = _circular_span(x, start, span), 0
+    views = np.lib.stride_tricks.sliding_window_view(x, chunk, axis=-1)
+    return np.moveaxis(views[..., start:start + (count - 1) * step + 1:step, :], -2, 0)
+
+
+def _circular_span(x, start: int, span: int) -> np.ndarray:
+    """x[..., (start + i) mod n], i < span, copied from contiguous slices."""
+    n = x.shape[-1]
+    pieces, pos = [], start % n
+    while span > 0:
+        take = min(n - pos, span)
+        pieces.append(x[..., pos:pos + take])
+        span -= take
+        pos = 0
+    return np.concatenate(pieces, axis=-1)

@@ -77,6 +77,21 @@ def test_batched_chunks_equal_single_chunks_bit_for_bit(rng):
     assert np.array_equal(single, np.concatenate(pieces, axis=-1)[..., :n])
 
 
+def test_one_batch_wrapping_both_ends_equals_single_chunks(rng):
+    """A batch that covers the whole record wraps round both of its ends
+    (the circular span is three slices): same bits as chunk by chunk."""
+    n, chunk = 3 * 4096 + 5, 4096
+    x = rng.standard_normal((2, n)).astype(np.float32)
+    halo = 300
+
+    def chain(a):
+        return a * np.float32(2) + np.roll(a, 1, axis=-1)   # shift invariant, memory 1 <= halo
+
+    single = chunks.evaluate(chain, [x], halo, chunk=chunk)
+    assert np.array_equal(chunks.evaluate_batched(chain, [x], halo, chunk=chunk, batch=8), single)
+    assert np.array_equal(single, chain(x))
+
+
 def test_link_codes_do_not_depend_on_chunk_size(monkeypatch):
     cfg = link.LinkConfig(symbols=40000)
     a = link.run(cfg, seed=9).codes

@@ -14,8 +14,8 @@ cached on disk (``cache=True``).
 
 Formulas, per sample (in the dtype of the inputs, float32 or float64):
 
-* ``mzm_phase``:     half = v k1 + k0, k1 = pi / (2 V_pi), k0 = pi v_bias / (2 V_pi) (rad)
-* ``mzm_field``:     E = (g (a cos half), g (b sin half)) as (re, im), a = sqrt(IL),
+* ``mzm_field``:     E = (g (a cos half), g (b sin half)) as (re, im), half = pi (v + v_bias)
+  / (2 V_pi) (numpy, as its cos and sin), a = sqrt(IL),
   b = sqrt(IL) eps, g a real field amplitude (sqrt W; 1 for the bare transfer)
 * ``detect``:        I = R sum_w (re_w^2 + im_w^2) + I_d (A; wavelengths summed in order)
 * ``add_noise``:     I += z sqrt(max(I, 0) q fs + i_n^2 fs / 2) (shot + thermal, A)
@@ -42,14 +42,6 @@ def as_rows(a: np.ndarray, copy_strided: bool = False) -> np.ndarray:
     copy + contiguous pass: 0.3 ms)."""
     rows = a.reshape(-1, a.shape[-1]) if a.ndim else a.reshape(1, 1)
     return np.ascontiguousarray(rows) if copy_strided else rows
-
-
-@njit(cache=True)
-def mzm_phase(v, k1, k0, out):
-    """out[r, i] = v[r, i] k1 + k0 (the MZM's half phase, rad); v, out [rows, n]."""
-    for r in range(v.shape[0]):
-        for i in range(v.shape[1]):
-            out[r, i] = v[r, i] * k1 + k0
 
 
 @njit(cache=True)

@@ -23,6 +23,8 @@ Conventions
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from scipy import special, stats
 
@@ -44,8 +46,48 @@ def bits_per_symbol(fmt: str) -> int:
 
 
 def random_bits(rng: np.random.Generator, n: int) -> np.ndarray:
-    """n random bits (uint8 0/1)."""
+    """n random bits (uint8 0/1): ``rng.integers(0, 2, n, dtype=uint8)``,
+    the same values and the same generator state afterwards.
+
+    numpy draws a bounded uint8 by Lemire's method from the bytes of
+    successive 32-bit words, themselves the halves of 64-bit words (PCG64:
+    low half first), and for the range [0, 2) that is the top bit of each
+    byte.  So for a PCG64 generator the bits are read from ``random_raw``
+    directly (0.4 ms instead of 2.3 ms for 2^21 bits); a one-time check per
+    bit-generator type (:func:`_raw_bits_exact`) falls back to
+    ``rng.integers`` wherever this would not reproduce it."""
+    bg = rng.bit_generator
+    if n >= 4096 and _raw_bits_exact(type(bg)) and bg.state["has_uint32"] == 0:
+        return _raw_bits(bg, n)
     return rng.integers(0, 2, size=n, dtype=np.uint8)
+
+
+def _raw_bits(bg, n: int) -> np.ndarray:
+    """Top bits of the first n bytes of bg's 64-bit words; the half of a word
+    numpy would keep for its next 32-bit draw is left buffered in the state."""
+    words32 = -(-n // 4)
+    raw = bg.random_raw(-(-words32 // 2))
+    bits = raw.view(np.uint8)[:n] >> np.uint8(7)
+    if words32 % 2:
+        state = bg.state
+        state["has_uint32"], state["uinteger"] = 1, int(raw[-1] >> np.uint64(32))
+        bg.state = state
+    return bits
+
+
+@functools.cache
+def _raw_bits_exact(kind: type) -> bool:
+    """Whether :func:`_raw_bits` reproduces numpy's ``integers(0, 2, dtype=uint8)``
+    for this bit-generator type (values and the state after; PCG64 family)."""
+    if kind not in (np.random.PCG64, np.random.PCG64DXSM):
+        return False
+    a, b = np.random.Generator(kind(20260)), np.random.Generator(kind(20260))
+    for n in (4099, 4104):                    # an odd and an even count of 32-bit words
+        if not np.array_equal(a.integers(0, 2, size=n, dtype=np.uint8), _raw_bits(b.bit_generator, n)):
+            return False
+        if a.integers(0, 2**32, 3).tolist() != b.integers(0, 2**32, 3).tolist():
+            return False
+    return True
 
 
 def bits_to_symbols(bits, fmt: str) -> np.ndarray:

@@ -123,3 +123,29 @@ def test_level_sums_and_decisions_match_bincount_and_threshold_loop(dtype, rng):
 def test_nrz_shape_is_numpy_repeat(sps, rng):
     x = rng.standard_normal((3, 700)).astype(np.float32)
     assert np.array_equal(pam.shape(x, sps, "nrz"), np.repeat(x, sps))
+
+
+@pytest.mark.parametrize("n", [4096, 4097, 4100, 4101, 1 << 16, 100003])
+@pytest.mark.parametrize("kind", [np.random.PCG64, np.random.PCG64DXSM, np.random.MT19937])
+def test_random_bits_are_numpys_integers_and_leave_the_same_state(n, kind):
+    ours, ref = np.random.Generator(kind(7)), np.random.Generator(kind(7))
+    ours.random()                                 # after other draws
+    ref.random()
+    bits = pam.random_bits(ours, n)
+    assert np.array_equal(bits, ref.integers(0, 2, size=n, dtype=np.uint8))
+    assert np.array_equal(ours.integers(0, 2**32, 8), ref.integers(0, 2**32, 8))
+    assert 0.45 < bits.mean() < 0.55
+
+
+def test_random_bits_read_pcg64_words_directly():
+    """The fast path is on for numpy's default generator (if a numpy release
+    changes its bounded-integer method, this fails and random_bits falls back)."""
+    assert pam._raw_bits_exact(np.random.PCG64)
+    assert not pam._raw_bits_exact(np.random.MT19937)
+
+
+def test_random_bits_after_a_buffered_half_word_fall_back_to_numpy():
+    ours, ref = np.random.default_rng(3), np.random.default_rng(3)
+    ours.integers(0, 2**32, dtype=np.uint32)      # leaves a 32-bit half buffered
+    ref.integers(0, 2**32, dtype=np.uint32)
+    assert np.array_equal(pam.random_bits(ours, 5000), ref.integers(0, 2, size=5000, dtype=np.uint8))

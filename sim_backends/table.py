@@ -62,6 +62,7 @@ compiled sampler :mod:`sim_backends.physics.normals` from ``Streams.state``.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import pickle
 from dataclasses import dataclass, fields, replace
@@ -155,6 +156,7 @@ class OpticalTable:
         self.noise = noise or NoiseSwitches()
         self.acquisitions: dict[str, int] = {}
         self._cache: tuple | None = None
+        self._unchanged = False           # inside unchanged(): no fingerprints
         self._static: dict = {}
         #: simulate scope averaging with N independent records (else the Gaussian shortcut)
         self.exact_average = False
@@ -596,10 +598,27 @@ class OpticalTable:
             return h.hexdigest()
 
     def _detected_cached(self, acq: int, avg=(1, None)) -> dict:
-        key = (acq, avg, self._fingerprint(), self.noise)
+        """The optical powers of the current state (:meth:`detected`), kept for
+        the next scope that acquires the same acquisition index of the same
+        state. The state is compared by :meth:`_fingerprint`, except inside
+        :meth:`unchanged` (the caller vouches that no state changes)."""
+        fingerprint = "unchanged" if self._unchanged else self._fingerprint()
+        key = (acq, avg, fingerprint, self.noise)
         if self._cache is None or self._cache[0] != key:
             self._cache = (key, self.detected_frames([self.instruments], [acq], avg))
         return self._cache[1]
+
+    @contextlib.contextmanager
+    def unchanged(self):
+        """Context in which the caller changes no instrument state (e.g. the
+        in-process bench IO acquiring every scope of one frame): the scopes
+        share the optical powers without comparing fingerprints of every state
+        (two pickles a frame). On entry and exit the cache is dropped."""
+        self._cache, self._unchanged = None, True
+        try:
+            yield self
+        finally:
+            self._cache, self._unchanged = None, False
 
     @staticmethod
     def _averages(st: Mapping) -> int:

@@ -158,9 +158,10 @@ class TableIO:
     def acquire(self) -> dict[tuple[str, int], np.ndarray]:
         """{(scope, channel): uint16 codes} of one acquisition of every scope."""
         out = {}
-        for scope in scopes_in_order(self.bench):
-            for ch, codes in self.table.acquire(scope).items():
-                out[(scope, ch)] = codes
+        with self.table.unchanged():          # the scopes share one frame's optical powers
+            for scope in scopes_in_order(self.bench):
+                for ch, codes in self.table.acquire(scope).items():
+                    out[(scope, ch)] = codes
         return out
 
     def run_frames(self, frames: list) -> list[dict[tuple[str, int], np.ndarray]]:

@@ -171,3 +171,30 @@ def test_compensated_fibre_shortcut_equals_field_propagation(wdm_bench):
     # fractional fibre delay acts on field vs power, which differ above ~40 GHz)
     rx = lambda x: filters.apply_real(x, n / period, lambda f: filters.gaussian(f, 25e9))  # noqa: E731
     np.testing.assert_allclose(rx(fast), rx(full), rtol=2e-3, atol=1e-3 * full.max())
+
+
+def test_unchanged_context_gives_the_fingerprinted_codes_and_forgets_on_exit(wdm_bench):
+    """Scopes acquired inside ``table.unchanged()`` share one frame's optical
+    powers without fingerprints: the same codes as scope-by-scope acquisition
+    outside it; on exit the cache is dropped, so a later state change is seen."""
+    codes = []
+    for inside in (False, True):
+        io, eng, waves = _dc_engine(wdm_bench, NoiseSwitches(), seed=5)
+        eng.set_ranges({k: (0.2, 0.09) for k in eng.outputs})
+        eng.scopes.ensure_configured()
+        io.load_awgs(eng._loads(waves))
+        scopes = sorted({s for s, _ in eng.outputs})
+        table = io.table
+        if inside:
+            with table.unchanged():
+                codes.append({s: table.acquire(s) for s in scopes})
+            assert table._cache is None and not table._unchanged
+        else:
+            codes.append({s: table.acquire(s) for s in scopes})
+    for s in codes[0]:
+        for ch, c in codes[0][s].items():
+            assert c.tobytes() == codes[1][s][ch].tobytes()
+    dark = eng.const_waves({key: 0 for key in [(a, ch) for a, ch, _ in eng.modulator_channels()]}, 16)
+    io.load_awgs(eng._loads(dark))
+    after = table.acquire(scopes[0])
+    assert any(after[ch].mean() != codes[1][scopes[0]][ch].mean() for ch in after)

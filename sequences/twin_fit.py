@@ -17,8 +17,8 @@ its instruments) is measured through the calibrated engine
   figure and the laser RIN by scaling twins of known NF and RIN until their
   signal-ASE and quadratic coefficients match the bench's (:mod:`labctl.twin.scaled`);
 * micro-rings (wdm): neighbour thermal crosstalk from heater steps around each
-  ring's notch centre (neighbours biased at half depth; the step fit scaled
-  against twins of known crosstalk, :mod:`labctl.twin.scaled`), then every ring's
+  ring's notch centre (neighbours biased at half depth, their slopes there
+  measured), then every ring's
   resonance offset, width and depth from the calibration's fine ring sweeps
   (their effective heater powers recomputed with the fitted crosstalk), and
   the rings' loaded Q by scaling twins until their notch widths match;
@@ -41,7 +41,6 @@ fitted span length and loss).
 """
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -161,8 +160,8 @@ def twin_fit(ctx, calibration_file, fitted_file, path, levels):
     )
     from labctl.twin.links import fit_links
     from labctl.twin.measure import modulator_staircases, noise_records
-    from labctl.twin.rings import fit_centre_rings, q_crosstalk_stderr, refit_centre_rings
-    from labctl.twin.scaled import fit_amplifier_noise, fit_crosstalk, fit_ring_q
+    from labctl.twin.rings import fit_centre_rings, q_crosstalk_stderr
+    from labctl.twin.scaled import fit_amplifier_noise, fit_ring_q
 
     bench = ctx.bench
     with open_backend(bench, path, calibration=calibration_file, seed=ctx.seed) as backend:
@@ -187,11 +186,7 @@ def twin_fit(ctx, calibration_file, fitted_file, path, levels):
                                  (rings.offsets, rings.crosstalk) if rings is not None else None,
                                  links, scaled)
 
-    if rings is not None:   # rings first: the noise coefficients depend on their transmission
-        xt = fit_crosstalk(rings.crosstalk, rings.first, cal.thermal_xt, text(), calibration_file,
-                           ctx.seed, float(np.mean(rings.fit.q_loaded.value)))
-        rings = replace(refit_centre_rings(cal, xt.fitted, bench), first=rings.first,
-                        steps=rings.steps)
+    if rings is not None:   # Q first: the noise coefficients depend on the rings' transmission
         scaled["q_loaded"] = fit_ring_q(
             rings.fit.q_loaded.value, text(), calibration_file, ctx.seed,
             q_crosstalk_stderr(cal, rings.crosstalk, dev.ring.tuning_nm_per_mw))

@@ -141,6 +141,9 @@ class NoiseFit:
     enbw_hz: np.ndarray                 # per output
     outputs: list
     predicted: np.ndarray = field(repr=False)   # [n, Q] model variance (A^2)
+    #: relative covariance of (beta_1 .. beta_Q, rin): cov / (value value^T); the
+    #: beat and RIN terms trade off (both grow with the light), so they correlate
+    beta_rin_rel_cov: np.ndarray | None = field(default=None, repr=False)
 
 
 def fit_receiver_noise(full_scale: np.ndarray, mean_a: np.ndarray, var_a2: np.ndarray,
@@ -190,15 +193,19 @@ def fit_receiver_noise(full_scale: np.ndarray, mean_a: np.ndarray, var_a2: np.nd
 
     res = least_squares(lambda p: (var_a2 / model(p) - 1).ravel(), x0, bounds=(lo, hi),
                         x_scale="jac")
-    se = np.sqrt(np.diag(covariance(res)))
+    cov = covariance(res)
+    se = np.sqrt(np.diag(cov))
     p = res.x
+    idx = np.r_[np.arange(sl_beta.start, sl_beta.stop), i_rin]
+    rel_cov = cov[np.ix_(idx, idx)] / np.outer(p[idx], p[idx])
     return NoiseFit(
         input_noise=Fitted(float(p[0] * 1e-12), float(se[0] * 1e-12), "A/rtHz"),
         enob={k: Fitted(float(p[1 + i]), float(se[1 + i]), "bit") for i, k in enumerate(kinds)},
         beat=Fitted(p[sl_beta] * shot, se[sl_beta] * shot, "A"),
         shot=shot, rin=Fitted(float(p[i_rin] * 1e-15), float(se[i_rin] * 1e-15), "1/Hz"),
         ase_ase=Fitted(p[sl_aa] * 1e-12, se[sl_aa] * 1e-12, "A^2"),
-        enbw_hz=np.asarray(enbw_hz, float), outputs=list(outputs), predicted=model(p))
+        enbw_hz=np.asarray(enbw_hz, float), outputs=list(outputs), predicted=model(p),
+        beta_rin_rel_cov=rel_cov)
 
 
 def receiver_enbw(bench, outputs: list, sample_rates: dict) -> np.ndarray:
@@ -294,7 +301,8 @@ def uniform_range(values: np.ndarray) -> tuple[float, float, float]:
 def fit_thermal_crosstalk(dv: np.ndarray, slope: np.ndarray, step_w: np.ndarray) -> Fitted:
     """Neighbour heater coupling c from neighbour steps: a step of dP applied
     to ring j adds c dP to the effective power of rings j +- 1, whose output
-    (biased at half depth on the notch's red side, slope s = A d / G) moves by::
+    (biased at half depth on the notch's red side, slope s there measured:
+    labctl.twin.measure.notch_slopes; A d / G for an ideal Lorentzian) moves by::
 
         dV = s c dP      ->  c = argmin sum (dV - s c dP)^2
 

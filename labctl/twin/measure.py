@@ -200,7 +200,7 @@ def noise_records(engine, ranges=NOISE_RANGES, offsets_db=NOISE_LASER_OFFSETS_DB
 class CrosstalkRecords:
     """Neighbour heater steps (:func:`crosstalk_steps`): ``dv`` [steps] (V, change
     of a ring's output between its neighbour at +dP and -dP applied), ``slope``
-    [steps] (V/W, that ring's notch slope at its bias point, from the ring fit),
+    [steps] (V/W, that ring's notch slope at its bias point, measured),
     ``step_w`` [steps] (W, 2 dP)."""
 
     dv: np.ndarray
@@ -216,8 +216,35 @@ def _extreme_codes(engine, pick) -> dict:
     return out
 
 
-def crosstalk_steps(engine, lock_w: np.ndarray, width_w: np.ndarray, amplitude: np.ndarray,
-                    depth: np.ndarray, xt0: float, ports=None) -> CrosstalkRecords:
+def notch_slopes(outputs, p: int, lock_w: np.ndarray, width_w: np.ndarray,
+                 xt0: float) -> np.ndarray:
+    """Measured slope dV/dP_eff (V/W) of every ring of port ``p`` at its red
+    half-depth point P0 + G/2 (``outputs(applied powers)`` -> the port's ring
+    outputs, V): the even rings, then the odd ones, stepped to +-d_k of applied
+    power (d_k = max(xt0, 0.05) G_k / 2, about the neighbour shift c dP the
+    crosstalk steps cause, so the finite difference spans the same part of the
+    notch); a ring's neighbours are of the other parity and stay put, so its
+    effective power moves by exactly d_k::
+
+        s_k = (V_k(+d_k) - V_k(-d_k)) / (2 d_k)"""
+    from labctl.mvm.encode import undo_thermal_crosstalk
+
+    n, nk = lock_w.shape
+    target = np.zeros((n, nk))
+    target[p] = lock_w[p] + width_w[p] / 2
+    base = undo_thermal_crosstalk(target, xt0)
+    slopes = np.zeros(nk)
+    for parity in (0, 1):
+        ks = np.flatnonzero(np.arange(nk) % 2 == parity)
+        d = np.zeros((n, nk))
+        d[p, ks] = np.minimum(max(xt0, 0.05) * width_w[p, ks] / 2, 0.95 * base[p, ks])
+        change = outputs(base + d) - outputs(base - d)
+        slopes[ks] = change[ks] / (2 * d[p, ks])
+    return slopes
+
+
+def crosstalk_steps(engine, lock_w: np.ndarray, width_w: np.ndarray, xt0: float,
+                    ports=None) -> CrosstalkRecords:
     """Thermal crosstalk records (wdm): per port (that port's modulator at full
     transmission, the others at their minimum) and per ring j, every other ring
     of the port at the red half-depth point of its notch (effective heater
@@ -226,9 +253,11 @@ def crosstalk_steps(engine, lock_w: np.ndarray, width_w: np.ndarray, amplitude: 
     around it (dP = G_j / 2 of applied power, less near 0 W). Ring j's own
     transmission is the same at both points (the notch is symmetric), so
     nothing of its line leaks differently into its neighbours' outputs
-    (AWGR crosstalk); the neighbours' outputs move by ``slope xt 2 dP``
-    (slope = A d / G at the half-depth point of the Lorentzian notch), which
-    is recorded with that slope."""
+    (AWGR crosstalk); the neighbours' outputs move by ``slope xt 2 dP``, which
+    is recorded with that slope, measured (:func:`notch_slopes`; the
+    Lorentzian's A d / G from single-notch fits is off by the notch distortion
+    of the port's other rings, which biased xt by -0.4 % at Q = 1e4 and -0.8 %
+    at 1.2e4)."""
     from labctl.mvm.encode import undo_thermal_crosstalk
     from labctl.mvm.rings import awgr_map, heater_currents
 
@@ -250,6 +279,7 @@ def crosstalk_steps(engine, lock_w: np.ndarray, width_w: np.ndarray, amplitude: 
                 volts = engine.run(waves, heater_currents(topo, power))
                 return np.array([float(np.mean(volts[engine.outputs[q]])) for q in qmap[p]])
 
+            slopes = notch_slopes(outputs, p, lock_w, width_w, xt0)
             for j in range(nk):
                 target = np.zeros((n, nk))
                 target[p] = lock_w[p] + width_w[p] / 2
@@ -265,7 +295,7 @@ def crosstalk_steps(engine, lock_w: np.ndarray, width_w: np.ndarray, amplitude: 
                 for k in (j - 1, j + 1):
                     if 0 <= k < nk:
                         dv.append(change[k])
-                        slope.append(amplitude[p, k] * depth[p, k] / width_w[p, k])
+                        slope.append(slopes[k])
                         step.append(2 * d_p)
     finally:
         engine.record_symbols(None)

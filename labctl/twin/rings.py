@@ -16,7 +16,7 @@ from labctl.twin.estimators import (
     recoupled_powers,
     ring_offsets,
 )
-from labctl.twin.measure import CrosstalkRecords, crosstalk_steps
+from labctl.twin.measure import crosstalk_steps
 
 
 @dataclass
@@ -31,8 +31,6 @@ class CentreRings:
     offsets: Fitted
     power_w: np.ndarray
     measured_v: np.ndarray
-    first: RingFit | None = None               # notch fits on the calibration's crosstalk
-    steps: CrosstalkRecords | None = None      # the heater steps the crosstalk came from
 
 
 def fit_centre_rings(engine) -> CentreRings:
@@ -43,12 +41,9 @@ def fit_centre_rings(engine) -> CentreRings:
     d = engine.topo.devices.ring
     first = fit_rings(cal.ring_curve_p, cal.ring_curve_v, cal.ring_dark, d.tuning_nm_per_mw,
                       DESIGN_WAVELENGTH_M)
-    rec = crosstalk_steps(engine, first.lock_power_w.value, first.width_w.value,
-                          first.amplitude.value, first.depth.value, cal.thermal_xt)
+    rec = crosstalk_steps(engine, first.lock_power_w.value, first.width_w.value, cal.thermal_xt)
     xt = fit_thermal_crosstalk(rec.dv, rec.slope, rec.step_w)
-    rings = refit_centre_rings(cal, xt, engine.bench)
-    rings.first, rings.steps = first, rec
-    return rings
+    return refit_centre_rings(cal, xt, engine.bench)
 
 
 def refit_centre_rings(cal, xt: Fitted, bench) -> CentreRings:

@@ -1,5 +1,4 @@
-"""Figures fitted by scaling the twin's own: thermal crosstalk, ring loaded Q, EDFA
-noise figure, laser RIN.
+"""Figures fitted by scaling the twin's own: ring loaded Q, EDFA noise figure, laser RIN.
 
 Each of these enters a fitted coefficient of :mod:`labctl.twin.estimators`
 through a factor the simple estimator model does not hold exactly (the tails of
@@ -16,8 +15,7 @@ span lengths)::
 
 then measures the twin once more at the result. Standard error: the ratio's own
 error and the remaining mismatch ``|c_meas / c_twin(X) - 1|`` in quadrature,
-times X. Thermal crosstalk is scaled the same way (c = the heater-step fit's
-coefficient, :func:`fit_crosstalk`). The twin must carry the figures the coefficient also depends on: the
+times X. The twin must carry the figures the coefficient also depends on: the
 noise's beta_q depends on the rings' transmission at the lines (a beat term
 goes as w^2, the signal as w), so Q is fitted first and NF / RIN on a twin with
 it. The coefficients:
@@ -80,46 +78,21 @@ def _set(text: str, header: str, key: str, value: float) -> str:
     return update_table(text, header, {key: (f"{value:.8g}", "trial value of the twin fit")})
 
 
-def twin_crosstalk(text: str, calibration: str, seed, first, xt_cal: float) -> float:
-    """Crosstalk fitted on the twin of ``text`` from the same heater steps as
-    the bench's (set from the bench's first notch fits ``first``, crosstalk
-    ``xt_cal`` of the calibration undone)."""
-    from labctl.twin.estimators import fit_thermal_crosstalk
-    from labctl.twin.measure import crosstalk_steps
-
-    with _twin(text, calibration, seed) as tw:
-        rec = crosstalk_steps(tw.engine, first.lock_power_w.value, first.width_w.value,
-                              first.amplitude.value, first.depth.value, xt_cal)
-    return fit_thermal_crosstalk(rec.dv, rec.slope, rec.step_w).value
+def _with_ring_q(topology, q_loaded: float):
+    """``topology`` with ``devices.ring.q_loaded`` replaced (pydantic copies)."""
+    dev = topology.devices
+    ring = dev.ring.model_copy(update={"q_loaded": q_loaded})
+    return topology.model_copy(update={"devices": dev.model_copy(update={"ring": ring})})
 
 
-def fit_crosstalk(xt_meas: Fitted, first, xt_cal: float, text: str, calibration: str,
-                  seed, q_loaded: float | None = None) -> Scaled:
-    """Thermal crosstalk of the bench from its heater-step fit ``xt_meas``
-    against twins of ``text`` (module doc): the step fit's slope model (A d / G
-    at the neighbours' half-depth points, from single-Lorentzian notch fits) is
-    off by the notch distortion, -0.4 % at Q = 1e4 and -0.8 % at 1.2e4 on the
-    default bench; the twin repeats the bench's steps exactly. ``q_loaded``:
-    the twins' ring Q (e.g. the mean notch fit's; the distortion depends on it)."""
-    if q_loaded is not None:
-        text = _set(text, "topology.devices.ring", "q_loaded", q_loaded)
-    x = xt_meas.value
-    trials, ratios = [], []
-    for j in range(ITERATIONS + 1):
-        c = twin_crosstalk(_set(text, "topology.devices.ring", "thermal_crosstalk", x),
-                           calibration, seed, first, xt_cal)
-        trials.append(x)
-        ratios.append(xt_meas.value / c)
-        if j < ITERATIONS:
-            x *= ratios[-1]
-    rel = np.hypot(xt_meas.stderr / xt_meas.value, ratios[-1] - 1)
-    return Scaled(Fitted(x, x * float(rel), "1"), trials, ratios)
-
-
-def twin_ring_q(text: str, calibration: str, seed) -> np.ndarray:
+def twin_ring_q(text: str, calibration: str, seed, sweep_q: float) -> np.ndarray:
     """[port, line] loaded Q of the notch fits on the twin of ``text`` (its
     ring sweeps measured as the calibration does, the effective heater powers
-    recoupled with the twin's own crosstalk)."""
+    recoupled with the twin's own crosstalk). The sweeps are laid out as the
+    bench's were, for a ring of Q ``sweep_q`` (the measuring bench file's: the
+    calibration sweeps 2.75 nominal widths, and the fitted width depends on the
+    span through the notch distortion, 0.25 % in Q between spans for Q 1e4 and
+    1.2e4 on the default bench)."""
     from labctl.bench import parse_bench
     from labctl.mvm.calibrate import measure_rings, range_for_dc
     from labctl.mvm.rings import DESIGN_WAVELENGTH_M
@@ -127,8 +100,10 @@ def twin_ring_q(text: str, calibration: str, seed) -> np.ndarray:
 
     ring = parse_bench(text, origin="<twin>").topology.devices.ring
     with _twin(text, calibration, seed) as tw:
-        range_for_dc(tw.engine)
-        sweep = measure_rings(tw.engine)
+        te = tw.engine
+        range_for_dc(te)
+        te.topo = _with_ring_q(te.topo, sweep_q)     # the sweep design only: not the physics
+        sweep = measure_rings(te)
     power, _ = recoupled_powers(sweep["curve_p"], sweep["thermal_xt"], ring.thermal_crosstalk)
     return fit_rings(power, sweep["curve_v"], sweep["dark"], ring.tuning_nm_per_mw,
                      DESIGN_WAVELENGTH_M).q_loaded.value
@@ -137,16 +112,17 @@ def twin_ring_q(text: str, calibration: str, seed) -> np.ndarray:
 def fit_ring_q(q_meas: np.ndarray, text: str, calibration: str, seed,
                crosstalk_se: float = 0.0) -> Scaled:
     """Loaded Q of the bench's rings from their notch fits ``q_meas`` [port,
-    line] against twins of ``text`` (module doc); ``crosstalk_se``: the error of
+    line] against twins of ``text`` (module doc; the bench's calibration swept
+    for ``text``'s own Q); ``crosstalk_se``: the error of
     mean(q_meas) carried by the fitted crosstalk's
     (:func:`labctl.twin.rings.q_crosstalk_stderr`), added in quadrature."""
     from labctl.bench import parse_bench
 
-    q = float(parse_bench(text, origin="<twin>").topology.devices.ring.q_loaded)
+    q = sweep_q = float(parse_bench(text, origin="<twin>").topology.devices.ring.q_loaded)
     trials, ratios, spread = [], [], 0.0
     for j in range(ITERATIONS + 1):
         r = np.ravel(q_meas / twin_ring_q(_set(text, "topology.devices.ring", "q_loaded", q),
-                                          calibration, seed))
+                                          calibration, seed, sweep_q))
         trials.append(q)
         ratios.append(float(np.mean(r)))
         spread = float(np.std(r, ddof=1) / np.sqrt(r.size))
@@ -175,13 +151,19 @@ def twin_noise(text: str, calibration: str, seed):
 
 
 def noise_ratios(meas, twin) -> tuple[float, float, float, float]:
-    """(beta ratio, its error, rin ratio, its error) of two NoiseFits (module doc)."""
+    """(beta ratio, its relative error, rin ratio, its relative error) of two
+    NoiseFits: per output r_q = beta_meas,q / beta_twin,q, combined as
+    c = sum w_q r_q / sum w_q with w_q = 1 / var(r_q); errors from both fits'
+    relative covariances of (beta_q, rin) (C = C_meas + C_twin): var(c) / c^2 =
+    w^T C_beta w / (sum w)^2, which keeps the beat terms' common trade-off with
+    the RIN term (module doc)."""
     r = meas.beat.value / twin.beat.value
-    se = r * np.hypot(meas.beat.stderr / meas.beat.value, twin.beat.stderr / twin.beat.value)
-    w = 1 / se**2
-    rin = meas.rin.value / twin.rin.value
-    rin_se = rin * np.hypot(meas.rin.stderr / meas.rin.value, twin.rin.stderr / twin.rin.value)
-    return float(np.sum(w * r) / np.sum(w)), float(1 / np.sqrt(np.sum(w))), float(rin), float(rin_se)
+    cov = meas.beta_rin_rel_cov + twin.beta_rin_rel_cov
+    nq = r.size
+    w = 1 / np.diag(cov)[:nq]
+    c = float(np.sum(w * r) / np.sum(w))
+    se = float(np.sqrt(w @ cov[:nq, :nq] @ w) / np.sum(w))
+    return c, se, float(meas.rin.value / twin.rin.value), float(np.sqrt(cov[nq, nq]))
 
 
 #: A coefficient is identifiable when the bench's fit measures it to better than

@@ -121,7 +121,11 @@ def symbols_to_bits(symbols, fmt: str) -> np.ndarray:
 def values(symbols, fmt: str) -> np.ndarray:
     """Normalised levels (2 i - (M-1)) / (M-1) in [-1, 1] (float32)."""
     m = order(fmt)
-    return ((2 * np.asarray(symbols, dtype=np.float32) - (m - 1)) / (m - 1)).astype(np.float32)
+    x = np.array(symbols, dtype=np.float32)      # a copy, then in place: no temporaries
+    x *= 2
+    x -= m - 1
+    x /= m - 1
+    return x
 
 
 def shape(x, sps: int, pulse: str = "nrz", rolloff: float = 0.2) -> np.ndarray:

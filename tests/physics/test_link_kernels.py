@@ -149,3 +149,12 @@ def test_random_bits_after_a_buffered_half_word_fall_back_to_numpy():
     ours.integers(0, 2**32, dtype=np.uint32)      # leaves a 32-bit half buffered
     ref.integers(0, 2**32, dtype=np.uint32)
     assert np.array_equal(pam.random_bits(ours, 5000), ref.integers(0, 2, size=5000, dtype=np.uint8))
+
+
+@pytest.mark.parametrize("fmt", ["pam2", "pam4"])
+def test_levels_in_place_equal_the_formula_and_leave_the_input(fmt, rng):
+    m = pam.order(fmt)
+    s = rng.integers(0, m, 5000).astype(np.float32)
+    before = s.copy()
+    assert np.array_equal(pam.values(s, fmt), ((2 * s - (m - 1)) / (m - 1)).astype(np.float32))
+    assert np.array_equal(s, before)

@@ -67,11 +67,12 @@ def _raw_bits(bg, n: int) -> np.ndarray:
     numpy would keep for its next 32-bit draw is left buffered in the state."""
     words32 = -(-n // 4)
     raw = bg.random_raw(-(-words32 // 2))
-    bits = raw.view(np.uint8)[:n] >> np.uint8(7)
     if words32 % 2:
         state = bg.state
         state["has_uint32"], state["uinteger"] = 1, int(raw[-1] >> np.uint64(32))
         bg.state = state
+    bits = raw.view(np.uint8)[:n]
+    bits >>= 7                                   # in place in the words' buffer
     return bits
 
 

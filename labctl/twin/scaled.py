@@ -32,11 +32,15 @@ it. The coefficients:
   S_ase = n_sp h nu (G - 1) = NF G h nu / 2 (NF = 2 n_sp (G - 1) / G, the
   simulation's law), so at the bench's fixed gains beta_q is proportional to NF:
   c = inverse-variance weighted mean over the outputs of beta_meas,q / beta_twin,q
-  (ratio error: 1 / sqrt(sum of the weights)).
+  (ratio error from both fits' covariances of beta_q, :func:`noise_ratios`:
+  the beat and RIN terms trade off, so the beta_q errors correlate).
 * laser RIN (``[topology.devices.laser] rin_db_per_hz``): the variance term
   RIN B sum_lasers I_laser^2, quadratic in the photocurrent (the fit's rin
   coefficient; the twin's lasers share each output as the bench's do): c =
   rin_meas / rin_twin (ratio error from both fits' standard errors).
+  For both, the ratio's change with the twin's ring offsets moved by their
+  error is added (the lit records pass the rings' notch tails), and a figure
+  the bench's fit does not resolve (MAX_RELATIVE_ERROR) is not fitted.
 
 NF and RIN are fitted together (one twin run gives both coefficients) and written
 in dB with standard errors 10 / ln 10 x (relative error).

@@ -30,6 +30,8 @@ WORKER_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THRE
 NANNY_ENV = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}
 #: How long one wait for the next result lasts before abort is checked again (s).
 POLL_S = 0.2
+#: How long joining an existing scheduler may take before it counts as unreachable (s).
+CONNECT_S = 20.0
 #: Re-runs of a task that failed because its worker was lost.
 RETRIES = 2
 
@@ -43,12 +45,15 @@ class Farm:
 
     ``workers``: local worker processes (>= 1); ``scheduler``: the address of
     an existing scheduler (then ``workers`` is ignored). One of them is needed.
+    ``connect_timeout_s``: how long joining ``scheduler`` may take (s).
     """
 
-    def __init__(self, workers: int | None = None, scheduler: str | None = None):
+    def __init__(self, workers: int | None = None, scheduler: str | None = None,
+                 connect_timeout_s: float = CONNECT_S):
         if scheduler is None and (workers is None or workers < 1):
             raise ValueError(f"workers must be at least 1, got {workers}")
         self.workers, self.scheduler = workers, scheduler
+        self.connect_timeout_s = connect_timeout_s
         self.client = None
         self.cluster = None
         #: tasks submitted and completed (yielded) by :meth:`map` since the farm started
@@ -65,7 +70,7 @@ class Farm:
         os.environ.update(WORKER_ENV)          # inherited by the spawned worker processes
         try:
             if self.scheduler:
-                self.client = Client(self.scheduler, timeout="20s")
+                self.client = Client(self.scheduler, timeout=f"{self.connect_timeout_s}s")
             else:
                 with dask.config.set(NANNY_ENV):
                     self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1,

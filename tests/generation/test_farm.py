@@ -56,6 +56,47 @@ def test_workers_2_give_the_serial_images_and_metrics(batch, tasks, tiny_models,
             assert a[f"entry/metrics/{key}"][()].tobytes() == b[f"entry/metrics/{key}"][()].tobytes(), key
 
 
+def test_scheduler_option_joins_an_existing_cluster(farm, tiny_models, calibration_file, tmp_path,
+                                                    capsys):
+    """`--scheduler ADDRESS` farms to a scheduler started elsewhere (here the
+    module's 2-worker LocalCluster on 127.0.0.1): its workers run the batches,
+    the images are the serial run's, and the command leaves the cluster running."""
+    address = farm.cluster.scheduler_address
+    assert address.startswith("tcp://127.0.0.1:")
+    done0 = _task_count(farm)
+    extra = ["--batch", "2"]
+    _generate(extra, tiny_models, calibration_file, tmp_path / "serial.h5", capsys)
+    printed = _generate(extra + ["--scheduler", address], tiny_models, calibration_file,
+                        tmp_path / "joined.h5", capsys)
+    assert "dask: 2 workers" in printed
+    assert _task_count(farm) >= done0 + 2                      # its two batches ran there
+    with h5py.File(tmp_path / "serial.h5", "r") as a, h5py.File(tmp_path / "joined.h5", "r") as b:
+        assert b["entry/provenance/dask_tasks"][()].decode() == "whole batches"
+        assert a["entry/images/optical"][()].tobytes() == b["entry/images/optical"][()].tobytes()
+    assert farm.size == 2                                      # still up for others
+
+
+def test_unreachable_scheduler_raises_a_farm_error_naming_it():
+    """Nothing listens on the address: FarmError naming it (the CLI prints it
+    as one line, exit 2), within the connect timeout."""
+    import socket
+
+    from labctl.farm import FarmError
+    with socket.socket() as s:                  # a free port, closed again: nothing listens
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with pytest.raises(FarmError, match=f"127.0.0.1:{port}"):
+        with Farm(scheduler=f"tcp://127.0.0.1:{port}", connect_timeout_s=1.0):
+            pass
+
+
+def _task_count(farm) -> int:
+    """Tasks the scheduler has completed since it started (its task-stream log)."""
+    return farm.client.run_on_scheduler(
+        lambda dask_scheduler: sum(1 for e in dask_scheduler.get_task_stream()
+                                   if e.get("status") == "OK"))
+
+
 def _product(seed=5):
     rng = np.random.default_rng(seed)
     return rng.uniform(-1, 1, (48, 32)), rng.uniform(0, 1, (32, 8))

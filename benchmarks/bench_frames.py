@@ -2,6 +2,7 @@
 
 Usage:  python benchmarks/bench_frames.py [--tiles 64] [--repeats 3] [--workers 2]
                                           [--baseline DIR] [--scheme wdm|time] [--pin CPU]
+                                          [--batch 8]
 
 One product of ``--tiles`` frames (a 8*t x 64 weight matrix times 64 x 16 signed
 inputs on the default bench and operating point: 2.875 GBd, 32 averaged scope
@@ -11,16 +12,12 @@ records) runs in a fresh child process per measurement, the modes interleaved
 load on a shared machine), its ratio to ``frame-by-frame`` and, with
 ``--baseline``, to the baseline (medians):
 
-* ``frame-by-frame``: one frame at a time, each scope acquiring on its own, as
-  the simulated SCPI scopes (and a real bench) do;
-* ``batched``: the engine's default path. Its guard
-  (labctl.mvm.local_frames.run_here) asks the bench IO for ``acquire_frames``,
-  which TableIO does not have (it has ``run_frames``), so today this runs frame
-  by frame too;
-* ``batched-io``: the same with the guard satisfied (the child sets
-  ``io.acquire_frames``): frames encoded, acquired (one
-  ``OpticalTable.acquire_frames`` call per batch of ``engine.frame_batch``) and
-  decoded in batches, i.e. what the batched path gives once the guard is fixed;
+* ``frame-by-frame``: the engine's default path (``engine.frame_batch`` 1): one
+  frame at a time, the scopes of a frame sharing its optical powers, as the
+  simulated SCPI scopes (and a real bench) acquire;
+* ``batched``: ``engine.frame_batch`` = ``--batch`` (default 8): frames encoded,
+  acquired (one ``OpticalTable.acquire_frames`` call per batch, a leading frames
+  axis through the table) and decoded in batches (labctl.mvm.local_frames);
 * ``workers-N``: the batched path with the frames farmed out to N local Dask
   worker processes (``--workers``; cluster start-up not timed);
 * ``baseline``: ``--baseline DIR`` runs the same product on another checkout of
@@ -53,7 +50,7 @@ import json, resource, sys, time
 import numpy as np
 from labctl.bench import load_bench
 from labctl.mvm import SimBackend
-mode, tiles, bench_file = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+mode, tiles, bench_file, batch = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
 bench = load_bench(bench_file if bench_file != "-" else None)
 rng = np.random.default_rng(0)
 backend = SimBackend(bench, seed=1, calibration=False)
@@ -64,8 +61,8 @@ engine.matmul(w[:8], x)                                   # first frame: autoran
 farm = None
 if mode == "frame-by-frame":
     engine.frame_batch = 1
-elif mode == "batched-io":
-    engine.io.acquire_frames = engine.io.table.acquire_frames   # the guard run_here asks for
+elif mode == "batched":
+    engine.frame_batch = batch
 elif mode.startswith("workers-"):
     from labctl.farm import Farm
     from labctl.mvm.farmed import FarmRunner
@@ -84,7 +81,7 @@ print(json.dumps({"frames": engine.frames_run - frames0, "wall": wall, "cpu": cp
 
 
 def run_child(mode: str, tiles: int, bench_file: Path, tree: Path | None,
-              pin: int | None = None) -> dict:
+              pin: int | None = None, batch: int = 8) -> dict:
     env = dict(os.environ)
     if tree is not None:
         env["PYTHONPATH"] = str(tree)
@@ -92,8 +89,8 @@ def run_child(mode: str, tiles: int, bench_file: Path, tree: Path | None,
         rel = bench_file.resolve().relative_to(Path(__file__).resolve().parents[1])
         bench_file = tree / rel if (tree / rel).exists() else Path("-")
     # cwd: a ``-c`` child puts its working directory first on sys.path
-    out = subprocess.run([sys.executable, "-c", CHILD, "batched" if mode == "baseline" else mode,
-                          str(tiles), str(bench_file)], env=env, capture_output=True, text=True,
+    out = subprocess.run([sys.executable, "-c", CHILD, mode,
+                          str(tiles), str(bench_file), str(batch)], env=env, capture_output=True, text=True,
                          check=True, cwd=str(tree) if tree is not None else tempfile.gettempdir(),
                          preexec_fn=None if pin is None else lambda: os.sched_setaffinity(0, {pin}))
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -106,19 +103,21 @@ def main(argv=None) -> int:
     ap.add_argument("--workers", type=int, default=0, help="also measure N Dask workers")
     ap.add_argument("--baseline", type=Path, help="another labctl checkout to compare with")
     ap.add_argument("--pin", type=int, help="run every child on this one CPU")
+    ap.add_argument("--batch", type=int, default=8, help="frames per batch of the batched mode")
     from labctl.mvm.embedded_benches import default_scheme, embedded_files
     ap.add_argument("--scheme", default=default_scheme(), choices=tuple(embedded_files()),
                     help="run on the embedded simulated bench of this scheme")
     args = ap.parse_args(argv)
     bench_file = embedded_files()[args.scheme]
-    modes = ["frame-by-frame", "batched", "batched-io"]
+    modes = ["frame-by-frame", "batched"]
     modes += [f"workers-{args.workers}"] if args.workers else []
     modes += ["baseline"] if args.baseline else []
     runs: dict[str, list[dict]] = {m: [] for m in modes}
     for _ in range(args.repeats):
         for m in modes:
             runs[m].append(run_child(m, args.tiles, bench_file,
-                                     args.baseline if m == "baseline" else None, args.pin))
+                                     args.baseline if m == "baseline" else None, args.pin,
+                                     args.batch))
     med = {m: statistics.median(r["frames"] / r["wall"] for r in runs[m]) for m in modes}
     base = med.get("baseline")
     print(f"{'mode':16s} {'frames':>6s} {'frames/s':>9s} {'best':>7s} {'cpu f/s':>8s} "

@@ -134,8 +134,10 @@ class TableIO:
     def set_heater_currents(self, currents: dict[int, float]) -> None:
         heaters = self.bench.topology.centre.rings.heaters
         chans = self.states[heaters]["channels"]
+        inst = self.bench.instruments[heaters]
+        on_wire = settings_for(inst.role, inst.model)["current"].on_wire   # one lookup a frame
         for ch, i in currents.items():
-            chans[ch]["current"] = _wire(self.bench, heaters, "current", i)
+            chans[ch]["current"] = on_wire(i)
 
     # -- scopes
     def configure_scope(self, name: str, points: int, ranges: dict[int, tuple[float, float]]) -> None:

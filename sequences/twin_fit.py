@@ -239,7 +239,7 @@ def twin_fit(ctx, calibration_file, fitted_file, path, levels):
                        "span_periods": k.periods, "period_mismatch_s": k.period_mismatch_s,
                        "period_resolved": int(k.resolved)})
     if ctx.out is not None:
-        write_plot(ctx.out.with_suffix(".png"), st, fit, rec, noise, rings)
+        write_plot(ctx.out.with_suffix(".png"), st, fit, rec, noise, rings, scaled)
 
 
 def _ring_steps(rings, q_loaded):
@@ -265,12 +265,23 @@ def _ring_steps(rings, q_loaded):
                          "ring_predicted_v": rings.fit.predicted[p]}, metrics=metrics)
 
 
-def write_plot(path: Path, st, fit, rec, noise, rings=None) -> Path:
+def _scaled_label(scaled: dict, key: str, fmt: str, units: str) -> str:
+    """'key value +- se units' of a scaled figure, or 'key not identifiable'."""
+    f = scaled.get(key)
+    if f is None:
+        return ""
+    if not f.identified:
+        return f"{key}: not identifiable"
+    return f"{key} {f.fitted.value:{fmt}} +- {f.fitted.stderr:.2g}{units}"
+
+
+def write_plot(path: Path, st, fit, rec, noise, rings=None, scaled=None) -> Path:
     """PNG, left: measured staircases (markers) and the twin's prediction
     (lines) per modulator, residuals below; right: photocurrent variance vs
     mean photocurrent (lit records) and vs scope full scale (dim records),
     measured (markers) and twin (lines), per output; third column (wdm): the
-    ring sweeps of port 0 measured vs fitted, and every ring's fitted offset."""
+    ring sweeps of port 0 measured vs fitted, and every ring's fitted offset.
+    ``scaled``: the scaled figures (labctl.twin.scaled) named in the titles."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -302,9 +313,12 @@ def write_plot(path: Path, st, fit, rec, noise, rings=None) -> Path:
         dim_ax.plot(rec.full_scale[dim, q][order], noise.predicted[dim, q][order] * 1e12, "-",
                     lw=1, color=colour)
     enobs = ", ".join(f"{k} {f.value:.2f}" for k, f in noise.enob.items())
+    scaled = scaled or {}
+    amp = "; ".join(x for x in (_scaled_label(scaled, "noise_figure_db", ".2f", " dB"),
+                                _scaled_label(scaled, "rin_db_per_hz", ".1f", " dB/Hz")) if x)
     lit_ax.set(xlabel="mean photocurrent per output (mA)", ylabel="variance (uA^2)",
                title=f"receiver noise: TIA {noise.input_noise.value * 1e12:.2f} +- "
-                     f"{noise.input_noise.stderr * 1e12:.2f} pA/rtHz")
+                     f"{noise.input_noise.stderr * 1e12:.2f} pA/rtHz" + (f"\n{amp}" if amp else ""))
     lit_ax.legend(fontsize=7, ncol=2)
     dim_ax.set(xscale="log", yscale="log", xlabel="scope full scale (V), dim light",
                ylabel="variance (uA^2)", title=f"converter ENOB: {enobs}")
@@ -317,7 +331,8 @@ def write_plot(path: Path, st, fit, rec, noise, rings=None) -> Path:
                           color=colour)
         curve_ax.set(xlabel="effective heater power (mW)", ylabel="ring output - dark (mV)",
                      title=f"port 0 rings: measured (o) vs twin (-); crosstalk "
-                           f"{rings.crosstalk.value:.4f} +- {rings.crosstalk.stderr:.4f}")
+                           f"{rings.crosstalk.value:.4f} +- {rings.crosstalk.stderr:.4f}"
+                           f"\n{_scaled_label(scaled, 'q_loaded', '.0f', '')}")
         curve_ax.legend(fontsize=7, ncol=2)
         off = rings.offsets
         idx = np.arange(off.value.size)

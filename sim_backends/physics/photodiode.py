@@ -96,8 +96,7 @@ class Photodiode:
     def _current(self, field, real) -> np.ndarray:
         """Noiseless photocurrent R sum_w |E_w|^2 + I_d (A) [..., samples] of a
         field [..., wavelengths, samples] in the float dtype ``real``."""
-        if not np.iscomplexobj(field):
-            field = field.astype(np.complex64 if real == np.float32 else np.complex128)
+        # a real field becomes complex with im = 0 (re^2 + 0 = re^2 exactly)
         field = np.ascontiguousarray(field, dtype=np.complex64 if real == np.float32 else np.complex128)
         out = np.empty(field.shape[:-2] + field.shape[-1:], dtype=real)
         pairs = field.reshape(-1, field.shape[-2], field.shape[-1]).view(real)

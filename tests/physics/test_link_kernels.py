@@ -158,3 +158,12 @@ def test_levels_in_place_equal_the_formula_and_leave_the_input(fmt, rng):
     before = s.copy()
     assert np.array_equal(pam.values(s, fmt), ((2 * s - (m - 1)) / (m - 1)).astype(np.float32))
     assert np.array_equal(s, before)
+
+
+def test_real_field_detects_its_square(rng):
+    """A real (float32) field: R sum_w E_w^2 + I_d, as the numpy square-law gave it."""
+    pd = Photodiode(noise=False, saturation_current=None)
+    field = rng.standard_normal((2, 3, 5000)).astype(np.float32)
+    unfiltered = np.square(field, dtype=np.float32).sum(axis=-2) * np.float32(0.8) + np.float32(10e-9)
+    ref = filters.apply_real(unfiltered, 40e9, pd.response, key=pd, width=pd.halo(40e9))
+    assert np.array_equal(pd.photocurrent(field, 40e9), ref)

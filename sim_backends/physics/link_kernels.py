@@ -10,7 +10,8 @@ multiply-adds), so results are bit-identical to the numpy versions
 per operation; a chunk of the link (:mod:`chunks`) went through a dozen.
 The trigonometry stays in numpy (its SIMD float32 cos/sin, ~0.4 ns a value,
 beat the scalar libm calls numba would make, ~7 ns).  Compiled once and
-cached on disk (``cache=True``).
+cached on disk (``cache=True``); calls on fewer than ``COMPILED_MIN``
+elements stay in numpy.
 
 Formulas, per sample (in the dtype of the inputs, float32 or float64):
 
@@ -31,6 +32,12 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit
+
+#: Calls on fewer elements than this take the models' numpy path (the same
+#: operations in the same order, so the same values): a short call, e.g. a
+#: short test's first, never waits for numba's compilation (seconds on a cold
+#: cache), and at that size the compiled passes gain nothing measurable.
+COMPILED_MIN = 1 << 15
 
 
 def as_rows(a: np.ndarray, copy_strided: bool = False) -> np.ndarray:

@@ -88,12 +88,16 @@ class MZM:
         np.sin(half, out=half)
         shape = np.broadcast_shapes(field.shape, v.shape)
         t = np.empty(v.shape, dtype=np.complex64 if single else np.complex128)
-        scalar = field.size == 1 and shape == t.shape and not np.iscomplex(field.reshape(-1)[0])
-        g = real(field.reshape(-1)[0].real) if scalar else real(1)
-        link_kernels.mzm_field(cos.reshape(-1), half.reshape(-1), real(np.sqrt(self.il)),
-                               real(np.sqrt(self.il) * self.epsilon), g, t.reshape(-1).view(real))
-        if scalar:
-            return t                             # = field * transfer, as below
+        a, b = real(np.sqrt(self.il)), real(np.sqrt(self.il) * self.epsilon)
+        if t.size < link_kernels.COMPILED_MIN:   # numpy: the kernel's operations
+            np.multiply(cos, a, out=t.real)
+            np.multiply(half, b, out=t.imag)
+        else:
+            scalar = field.size == 1 and shape == t.shape and not np.iscomplex(field.reshape(-1)[0])
+            g = real(field.reshape(-1)[0].real) if scalar else real(1)
+            link_kernels.mzm_field(cos.reshape(-1), half.reshape(-1), a, b, g, t.reshape(-1).view(real))
+            if scalar:
+                return t                         # = field * transfer, as below
         if field.dtype == t.dtype and shape == t.shape:
             return np.multiply(field, t, out=t)  # in place (same values as below)
         return np.multiply(field, t, dtype=t.dtype)

@@ -98,6 +98,8 @@ def bits_to_symbols(bits, fmt: str) -> np.ndarray:
     b = np.ascontiguousarray(bits, dtype=np.uint8).reshape(-1)
     if b.size % k:
         raise ValueError(f"{b.size} bits are not a multiple of {k} bits per symbol")
+    if b.size < link_kernels.COMPILED_MIN:
+        return _gray_encode_numpy(b.reshape(-1, k))
     out = np.empty(b.size // k, dtype=np.uint8)
     if k == 2:                           # PAM4: the bit pairs as little-endian uint16
         link_kernels.gray_encode_pairs(b.view("<u2"), out)
@@ -106,13 +108,30 @@ def bits_to_symbols(bits, fmt: str) -> np.ndarray:
     return out
 
 
+def _gray_encode_numpy(b) -> np.ndarray:
+    """Gray words of the bit rows b [n, k] (MSB first) -> level indices (uint8)."""
+    gray = np.zeros(b.shape[0], dtype=np.uint8)
+    for j in range(b.shape[1]):
+        gray = (gray << 1) | b[:, j]
+    idx = gray.copy()
+    shift = gray >> 1
+    while np.any(shift):                   # Gray -> binary: xor of all right shifts
+        idx ^= shift
+        shift = shift >> 1
+    return idx
+
+
 def symbols_to_bits(symbols, fmt: str) -> np.ndarray:
     """Level indices -> bits (inverse of :func:`bits_to_symbols`; compiled,
     :func:`link_kernels.gray_decode`)."""
     k = bits_per_symbol(fmt)
     s = np.ascontiguousarray(symbols, dtype=np.uint8).reshape(-1)
     out = np.empty(s.size * k, dtype=np.uint8)
-    if k == 2:
+    if s.size < link_kernels.COMPILED_MIN:
+        gray = s ^ (s >> 1)
+        for j in range(k):
+            out[j::k] = (gray >> (k - 1 - j)) & 1
+    elif k == 2:
         link_kernels.gray_decode_pairs(s, out.view("<u2"))
     else:
         link_kernels.gray_decode(s, k, out)
@@ -138,6 +157,8 @@ def shape(x, sps: int, pulse: str = "nrz", rolloff: float = 0.2) -> np.ndarray:
     """
     x = np.asarray(x, dtype=np.float32)
     if pulse == "nrz":                         # np.repeat(x, sps), compiled (6x faster)
+        if x.size < link_kernels.COMPILED_MIN:
+            return np.repeat(x, sps)
         out = np.empty(x.size * sps, dtype=np.float32)
         link_kernels.hold(np.ascontiguousarray(x).reshape(-1), int(sps), out)
         return out
@@ -184,6 +205,10 @@ def level_sums(samples, symbols, m: int, squares: bool = True):
             raise ValueError("symbols must be non-negative level indices")
     if y.ndim != 1 or s.ndim != 1 or y.size != s.size:
         raise ValueError(f"samples {y.shape} and symbols {s.shape} must be 1-d of one length")
+    if y.size < link_kernels.COMPILED_MIN:
+        yf = y.astype(np.float64)
+        return (np.bincount(s, minlength=m)[:m], np.bincount(s, weights=yf, minlength=m)[:m],
+                np.bincount(s, weights=yf * yf, minlength=m)[:m] if squares else None)
     counts = np.zeros(m, np.int64)
     sums = np.zeros(m)
     sq = np.zeros(m)
@@ -211,6 +236,11 @@ def _decide(samples, thr, lut) -> np.ndarray:
         y = y.astype(np.float64)
     y = np.ascontiguousarray(y)              # a strided y (symbol centres) is copied:
     thr = np.asarray(thr, dtype=y.dtype)     # the compiled passes vectorise contiguous data
+    if y.size < link_kernels.COMPILED_MIN:
+        count = np.zeros(y.shape, dtype=np.uint8)
+        for t in thr:
+            count += y > t
+        return lut[count]
     out = np.empty(y.shape, dtype=np.uint8)
     link_kernels.decide(y.reshape(-1), thr, lut, out.reshape(-1))
     return out

@@ -86,7 +86,15 @@ class Photodiode:
             z = normals if normals is not None else rng.standard_normal(i.shape, dtype=np.float32)
             z = np.broadcast_to(np.asarray(z, dtype=real), i.shape)
             q_fs = real(units.Q * fs if self.shot else 0.0)   # 0: sqrt(thermal_var), exactly
-            link_kernels.add_noise(link_kernels.as_rows(i), link_kernels.as_rows(z, True), q_fs, thermal_var)
+            if i.size < link_kernels.COMPILED_MIN:            # numpy: the kernel's operations
+                sigma = np.maximum(i, 0)
+                sigma *= q_fs
+                sigma += thermal_var
+                np.sqrt(sigma, out=sigma)
+                i += np.multiply(z, sigma, out=sigma)
+            else:
+                link_kernels.add_noise(link_kernels.as_rows(i), link_kernels.as_rows(z, True), q_fs,
+                                       thermal_var)
         i = filters.apply_real(i, fs, self.response, key=self, width=self.halo(fs))
         if self.saturation_current:
             s = real(self.saturation_current)
@@ -96,6 +104,14 @@ class Photodiode:
     def _current(self, field, real) -> np.ndarray:
         """Noiseless photocurrent R sum_w |E_w|^2 + I_d (A) [..., samples] of a
         field [..., wavelengths, samples] in the float dtype ``real``."""
+        if field.size < link_kernels.COMPILED_MIN:           # numpy: the kernel's operations
+            power = np.square(field.real, dtype=real)
+            if np.iscomplexobj(field):
+                power += np.square(field.imag, dtype=real)
+            i = power.sum(axis=-2) if power.shape[-2] > 1 else power[..., 0, :]
+            i *= real(self.responsivity)
+            i += real(self.dark_current)
+            return i
         # a real field becomes complex with im = 0 (re^2 + 0 = re^2 exactly)
         field = np.ascontiguousarray(field, dtype=np.complex64 if real == np.float32 else np.complex128)
         out = np.empty(field.shape[:-2] + field.shape[-1:], dtype=real)

@@ -1,10 +1,14 @@
 """The compiled passes of the link device models (sim_backends/physics/link_kernels.py)
 give bit-identical results to the numpy expressions they replaced (written out
-here as the references), in float32 and float64."""
+here as the references), in float32 and float64, and so do the models' numpy
+paths for calls below link_kernels.COMPILED_MIN elements (sizes on both sides)."""
 import numpy as np
 import pytest
 
-from sim_backends.physics import filters, pam, units
+from sim_backends.physics import filters, link_kernels, pam, units
+
+#: Samples per row for the numpy path and for the compiled path (with the rows below).
+SIZES = [1000, link_kernels.COMPILED_MIN // 2 + 17]
 from sim_backends.physics.mzm import MZM
 from sim_backends.physics.photodiode import Photodiode
 
@@ -32,16 +36,17 @@ def photocurrent_reference(pd, field, fs, z, real):
     return i + z.astype(real) * np.sqrt(thermal_var)
 
 
+@pytest.mark.parametrize("n", SIZES)
 @pytest.mark.parametrize("complex_dtype", [np.complex64, np.complex128])
-def test_mzm_scalar_carrier_and_arrays_match_numpy(complex_dtype, rng):
+def test_mzm_scalar_carrier_and_arrays_match_numpy(complex_dtype, n, rng):
     real = np.float32 if complex_dtype == np.complex64 else np.float64
     mzm = MZM()
-    volts = rng.uniform(-4, 4, (3, 1, 5000)).astype(real)
+    volts = rng.uniform(-4, 4, (3, 1, n)).astype(real)
     carrier = np.full((1, 1), 0.03, complex_dtype)
     assert np.array_equal(mzm.modulate(carrier, volts), mzm_reference(mzm, carrier, volts, real))
-    full = np.full((3, 1, 5000), 0.03 + 0.01j, complex_dtype)        # complex array field
+    full = np.full((3, 1, n), 0.03 + 0.01j, complex_dtype)           # complex array field
     assert np.array_equal(mzm.modulate(full, volts), mzm_reference(mzm, full, volts, real))
-    rows = (rng.standard_normal((4, 5000)) + 1j).astype(complex_dtype)  # [W, n] x [n]
+    rows = (rng.standard_normal((4, n)) + 1j).astype(complex_dtype)  # [W, n] x [n]
     assert np.array_equal(mzm.modulate(rows, volts[0, 0]), mzm_reference(mzm, rows, volts[0, 0], real))
 
 
@@ -52,16 +57,17 @@ def test_mzm_transfer_is_the_cos_squared_law():
     assert np.allclose(power, np.cos(np.pi * (v - 2.5) / 10) ** 2, atol=1e-6)
 
 
+@pytest.mark.parametrize("n", SIZES)
 @pytest.mark.parametrize("complex_dtype", [np.complex64, np.complex128])
 @pytest.mark.parametrize("wavelengths", [1, 3])
 @pytest.mark.parametrize("shot,thermal", [(True, True), (True, False), (False, True)])
-def test_detection_and_noise_match_numpy(complex_dtype, wavelengths, shot, thermal, rng):
+def test_detection_and_noise_match_numpy(complex_dtype, wavelengths, shot, thermal, n, rng):
     real = np.float32 if complex_dtype == np.complex64 else np.float64
     fs = 40e9
     pd = Photodiode(saturation_current=None, shot=shot, thermal=thermal)
-    field = (rng.standard_normal((2, wavelengths, 6000))
-             + 1j * rng.standard_normal((2, wavelengths, 6000))).astype(complex_dtype) * 0.01
-    z = rng.standard_normal((2, 6000)).astype(np.float32)
+    field = (rng.standard_normal((2, wavelengths, n))
+             + 1j * rng.standard_normal((2, wavelengths, n))).astype(complex_dtype) * 0.01
+    z = rng.standard_normal((2, n)).astype(np.float32)
     ours = pd.photocurrent(field, fs, normals=z)
     unfiltered = photocurrent_reference(pd, field, fs, z, real)
     ref = filters.apply_real(unfiltered, fs, pd.response, key=pd, width=pd.halo(fs))
@@ -88,10 +94,11 @@ def gray_reference(bits, k):
     return idx
 
 
+@pytest.mark.parametrize("n", SIZES)
 @pytest.mark.parametrize("fmt", ["pam2", "pam4"])
-def test_gray_maps_match_numpy_and_round_trip(fmt, rng):
+def test_gray_maps_match_numpy_and_round_trip(fmt, n, rng):
     k = pam.bits_per_symbol(fmt)
-    bits = rng.integers(0, 2, 6000 * k, dtype=np.uint8)
+    bits = rng.integers(0, 2, 2 * n * k, dtype=np.uint8)
     symbols = pam.bits_to_symbols(bits, fmt)
     assert np.array_equal(symbols, gray_reference(bits, k))
     assert np.array_equal(pam.symbols_to_bits(symbols, fmt), bits)
@@ -99,9 +106,10 @@ def test_gray_maps_match_numpy_and_round_trip(fmt, rng):
         pam.bits_to_symbols(bits[:-1], "pam4")
 
 
+@pytest.mark.parametrize("n", SIZES)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64])
-def test_level_sums_and_decisions_match_bincount_and_threshold_loop(dtype, rng):
-    s = rng.integers(0, 4, 20000).astype(np.uint8)
+def test_level_sums_and_decisions_match_bincount_and_threshold_loop(dtype, n, rng):
+    s = rng.integers(0, 4, 4 * n).astype(np.uint8)
     y = (s * 3 + rng.standard_normal(s.size) * 2).astype(dtype)
     counts, sums, squares = pam.level_sums(y[::1], s, 4)
     yf = y.astype(float)
@@ -119,9 +127,10 @@ def test_level_sums_and_decisions_match_bincount_and_threshold_loop(dtype, rng):
         pam.level_sums(y, -s.astype(np.int64), 4)
 
 
+@pytest.mark.parametrize("n", SIZES)
 @pytest.mark.parametrize("sps", [1, 2, 3, 4])
-def test_nrz_shape_is_numpy_repeat(sps, rng):
-    x = rng.standard_normal((3, 700)).astype(np.float32)
+def test_nrz_shape_is_numpy_repeat(sps, n, rng):
+    x = rng.standard_normal((3, n)).astype(np.float32)
     assert np.array_equal(pam.shape(x, sps, "nrz"), np.repeat(x, sps))
 
 

@@ -24,6 +24,7 @@ Formulas, per sample (in the dtype of the inputs, float32 or float64):
   (``gray_encode_pairs``: the PAM4 case on bit pairs read as uint16)
 * ``gray_decode``:   level index s -> Gray word s ^ (s >> 1) -> k bits (MSB first)
   (``gray_decode_pairs``: the PAM4 case)
+* ``count_different``: bit errors, #{i : a_i != b_i}
 * ``hold``:          NRZ shaping, each value repeated sps times
 * ``level_sums``:    per transmitted level: count, sum y, sum y^2 (float64, in sample order)
 * ``decide``:        rx = lut[#{j : y > t_j}]
@@ -131,6 +132,15 @@ def gray_decode(symbols, k, out):
         gray = s ^ (s >> 1)
         for t in range(k):
             out[j * k + t] = (gray >> (k - 1 - t)) & 1
+
+
+@njit(cache=True)
+def count_different(a, b):
+    """Number of indices i with a[i] != b[i]."""
+    n = 0
+    for i in range(a.size):
+        n += a[i] != b[i]
+    return n
 
 
 @njit(cache=True)

@@ -176,3 +176,13 @@ def test_real_field_detects_its_square(rng):
     unfiltered = np.square(field, dtype=np.float32).sum(axis=-2) * np.float32(0.8) + np.float32(10e-9)
     ref = filters.apply_real(unfiltered, 40e9, pd.response, key=pd, width=pd.halo(40e9))
     assert np.array_equal(pd.photocurrent(field, 40e9), ref)
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_bit_errors_are_the_differing_positions(n, rng):
+    tx = rng.integers(0, 2, 4 * n, dtype=np.uint8)
+    rx = tx.copy()
+    flipped = rng.choice(tx.size, 37, replace=False)
+    rx[flipped] ^= 1
+    assert pam.count_bit_errors(tx, rx) == 37
+    assert pam.count_bit_errors(tx, rx.astype(np.int64)) == 37

@@ -54,9 +54,9 @@ def ours(n_symbols: int, seed: int = 1) -> dict:
     streams = Streams(seed)
     bits = pam.random_bits(streams.rng("bits"), 2 * n_symbols)
     symbols = pam.bits_to_symbols(bits, "pam4")
-    levels = pam.values(symbols, "pam4")
-    levels *= np.float32(DRIVE_VPP / 2)                   # V at the MZM (in place)
-    volts = pam.shape(levels, SPS, "nrz")
+    volts = pam.values(symbols, "pam4")
+    volts *= np.float32(DRIVE_VPP / 2)                    # V at the MZM (in place)
+    volts = pam.shape(volts, SPS, "nrz")
     amplitude = np.float32(np.sqrt(units.dbm_to_w(P_LAUNCH_DBM)))
     # matched to OptiCommPy's modulator: no insertion loss, 60 dB extinction ratio
     mzm = MZM.biased("quadrature", v_pi=V_PI, insertion_loss_db=0.0, extinction_ratio_db=60.0)

@@ -117,39 +117,49 @@ def _finish(key, key2, m, ki, wi, fi):
 
 
 @njit(cache=True)
-def _words(key, out):
-    """out[m] = mix64(key + (m + 1) gamma) (one SIMD loop)."""
-    for m in range(out.size):
-        out[m] = _mix(key + np.uint64(m + 1) * _GAMMA)
+def _words(key, first, out):
+    """out[j] = mix64(key + (first + j + 1) gamma) (one SIMD loop)."""
+    for j in range(out.size):
+        out[j] = _mix(key + np.uint64(first + j + 1) * _GAMMA)
+
+
+#: Values drawn per block (512 KiB of uint64 words: the block stays in L2; the
+#: frame path's rows, <= 51,840 values, are one block).
+BLOCK = 65536
 
 
 @njit(cache=True)
 def fill_normals(states, out, ki, wi, fi):
     """Row i of ``out`` [streams, n] (float32 or float64) from the stream
-    state ``states[i]`` [4] (uint64; key = word 0, sub-stream key = word 1):
-    the row's words (vectorised), the ziggurat's fast accepts, then the
-    misses finished one by one (module docstring)."""
+    state ``states[i]`` [4] (uint64; key = word 0, sub-stream key = word 1),
+    in blocks of BLOCK values: the block's words (vectorised), the ziggurat's
+    fast accepts, then the block's misses finished one by one (module
+    docstring). Value m depends only on the state and m, not on the blocks."""
     mask = np.uint64(0x000FFFFFFFFFFFFF)
     n = out.shape[1]
-    words = np.empty(n, np.uint64)
-    misses = np.empty(n, np.int64)
+    words = np.empty(min(n, BLOCK), np.uint64)
+    misses = np.empty(min(n, BLOCK), np.int64)
     for i in range(out.shape[0]):
         key = states[i, 0]
-        _words(key, words)
         row = out[i]
-        nmiss = 0
-        for m in range(n):
-            r = words[m]
-            idx = np.int64(r & np.uint64(0xFF))
-            rabs = (r >> np.uint64(9)) & mask
-            x = np.float64(rabs) * wi[idx]
-            row[m] = -x if (r >> np.uint64(8)) & np.uint64(1) else x
-            if rabs >= ki[idx]:
-                misses[nmiss] = m
-                nmiss += 1
-        for j in range(nmiss):
-            m = misses[j]
-            row[m] = _finish(key, states[i, 1], m, ki, wi, fi)
+        for first in range(0, n, BLOCK):
+            count = min(BLOCK, n - first)
+            block = words[:count]
+            part = row[first:first + count]
+            _words(key, first, block)
+            nmiss = 0
+            for j in range(count):
+                r = block[j]
+                idx = np.int64(r & np.uint64(0xFF))
+                rabs = (r >> np.uint64(9)) & mask
+                x = np.float64(rabs) * wi[idx]
+                part[j] = -x if (r >> np.uint64(8)) & np.uint64(1) else x
+                if rabs >= ki[idx]:
+                    misses[nmiss] = j
+                    nmiss += 1
+            for j in range(nmiss):
+                m = misses[j]
+                part[m] = _finish(key, states[i, 1], first + m, ki, wi, fi)
 
 
 def seed_state(seq: np.random.SeedSequence) -> np.ndarray:

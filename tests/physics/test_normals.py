@@ -65,3 +65,16 @@ def test_stream_states_depend_only_on_seed_and_names():
     assert len({s.tobytes() for s in others} | {a.state("pd", "scope_a", 3).tobytes()}) == 4
     z = normals.standard_normal([a.state("pd", "scope_a", k) for k in range(20)], 5000, np.float64)
     assert abs(z.mean()) < 5 / np.sqrt(z.size) and abs(z.var() - 1) < 5 * np.sqrt(2 / z.size)
+
+
+def test_rows_longer_than_a_block_are_the_prefixes_of_longer_rows():
+    """Rows are drawn in blocks of BLOCK values: value m depends only on the
+    stream and m, so a row crossing block boundaries is the prefix of a longer
+    row and its tail beyond one block is not a repeat of its first block."""
+    s = np.random.SeedSequence(11)
+    n = 2 * normals.BLOCK + 3
+    long = normals.standard_normal([s], n + 1000)[0]
+    row = normals.standard_normal([s], n)[0]
+    assert row.tobytes() == long[:n].tobytes()
+    assert not np.array_equal(row[normals.BLOCK:normals.BLOCK + 100], row[:100])
+    assert abs(float(row.std()) - 1.0) < 0.01

@@ -176,7 +176,7 @@ def test_compensated_fibre_shortcut_equals_field_propagation(wdm_bench):
 def test_unchanged_context_gives_the_fingerprinted_codes_and_forgets_on_exit(wdm_bench):
     """Scopes acquired inside ``table.unchanged()`` share one frame's optical
     powers without fingerprints: the same codes as scope-by-scope acquisition
-    outside it; on exit the cache is dropped, so a later state change is seen."""
+    outside it; what one context cached is not found outside it or in the next."""
     codes = []
     for inside in (False, True):
         io, eng, waves = _dc_engine(wdm_bench, NoiseSwitches(), seed=5)
@@ -188,7 +188,14 @@ def test_unchanged_context_gives_the_fingerprinted_codes_and_forgets_on_exit(wdm
         if inside:
             with table.unchanged():
                 codes.append({s: table.acquire(s) for s in scopes})
-            assert table._cache is None and not table._unchanged
+            assert not table._unchanged
+            (acq, avg, _, _), kept = table._cache
+            assert table._detected_cached(acq, avg) is not kept            # outside: recomputed
+            with table.unchanged():
+                first = table._detected_cached(acq, avg)
+                assert first is not kept and table._detected_cached(acq, avg) is first
+            with table.unchanged():                                        # the next: recomputed
+                assert table._detected_cached(acq, avg) is not first
         else:
             codes.append({s: table.acquire(s) for s in scopes})
     for s in codes[0]:

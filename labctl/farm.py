@@ -20,14 +20,17 @@ from __future__ import annotations
 import os
 from typing import Any, Callable, Iterable, Iterator
 
+from labctl.allocator import WORKER_ENV as ALLOCATOR_ENV
+
 #: Environment of each local worker process: one BLAS/OpenMP thread.
 WORKER_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 #: Dask's nanny sets ``MALLOC_TRIM_THRESHOLD_=65536`` in each worker by default
 #: (to hand freed memory back to the OS). Setting it switches off glibc's
 #: dynamic mmap threshold, so every array above 128 KiB is mmapped and
 #: page-faulted afresh: a simulated frame then costs 3x the parent's (measured:
-#: 20 frames 0.33 s in a worker vs 0.11 s in process). None unsets it.
-NANNY_ENV = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}
+#: 20 frames 0.33 s in a worker vs 0.11 s in process). The workers get
+#: labctl.allocator's thresholds instead, as the labctl command has them.
+NANNY_ENV = {f"distributed.nanny.pre-spawn-environ.{k}": v for k, v in ALLOCATOR_ENV.items()}
 #: How long one wait for the next result lasts before abort is checked again (s).
 POLL_S = 0.2
 #: How long joining an existing scheduler may take before it counts as unreachable (s).

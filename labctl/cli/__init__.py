@@ -36,6 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from labctl.allocator import hold_heap
+    hold_heap()          # the simulated bench's frame arrays stay on the heap (labctl.allocator)
     try:
         parser = build_parser()
         args = parser.parse_args(argv)

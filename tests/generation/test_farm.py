@@ -227,3 +227,18 @@ def _outstanding(farm) -> int:
             break
         farm.client.gather([farm.client.submit(int, 0, pure=False)])  # one round trip
     return remaining
+
+
+def _malloc_env():
+    return {k: os.environ.get(k) for k in ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_")}
+
+
+def test_workers_start_with_the_allocator_thresholds_of_the_labctl_command(farm):
+    """Local workers get labctl.allocator's glibc thresholds (not the nanny's
+    64 KiB trim threshold, which made a frame 3x slower), and this process can
+    set the same with mallopt (glibc here)."""
+    from labctl.allocator import TRIM_BYTES, WORKER_ENV, hold_heap
+    envs = list(farm.client.run(_malloc_env).values())
+    assert len(envs) == 2 and all(env == WORKER_ENV for env in envs)
+    assert WORKER_ENV["MALLOC_TRIM_THRESHOLD_"] == str(TRIM_BYTES) != "65536"
+    assert hold_heap() is True

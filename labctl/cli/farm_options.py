@@ -15,8 +15,9 @@ from labctl.cli import UsageError
 
 def add_farm_options(parser) -> None:
     g = parser.add_mutually_exclusive_group()
-    g.add_argument("--workers", type=int, help="farm in-process frames out to N local Dask worker "
-                   "processes (default: none, all in this process)")
+    g.add_argument("--workers", type=int, help="farm pure work (generate batches or frames, sweep "
+                   "points) out to N local Dask worker processes (default: none, all in this "
+                   "process)")
     g.add_argument("--scheduler", help="address of an existing Dask scheduler to farm out to")
 
 

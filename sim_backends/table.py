@@ -407,6 +407,14 @@ class OpticalTable:
             return float(st.get("power", 0.0)) / p_in if p_in > 0 else 0.0
         return float(units.db_to_lin(st.get("gain", 0.0)))
 
+    def _edfa_gains(self, edge, p_in: np.ndarray, states: Mapping | None = None) -> np.ndarray:
+        """:meth:`_edfa_gain` for each mean input power of ``p_in`` [ports] (W);
+        in constant-gain mode (or without an amplifier) one value for all."""
+        st = _state((states or self.instruments)[edge.amplifier]) if edge.amplifier else {}
+        if st.get("mode", "gain") == "power" and st.get("output", True):
+            return np.array([self._edfa_gain(edge, float(p), states) for p in p_in])
+        return np.full(p_in.shape, self._edfa_gain(edge, 0.0, states))
+
     def _fibre_transfer(self, edge, f: np.ndarray, wavelengths) -> np.ndarray:
         """Span transfer with the DCM removing ``dcm_ratio`` of the dispersion,
         loss included, times the group delay exp(-j 2 pi f tau) [wavelengths, f]."""

@@ -86,16 +86,13 @@ def _edge(table, edge, frames, period, n, acqs, avg, rings, ase_beat, ase_psd, t
         t = waves[f]                                                         # [ports, n]
         w = table.awgr_matrix(lam)[ports] * rings[f][ports][:, None, :]      # [port, q, k]
         p_in = lines.sum() * loss * t.mean(axis=1)                           # [port] W
-        gain = np.array([table._edfa_gain(edge, float(p), st) for p in p_in])
+        gain = table._edfa_gains(edge, p_in, st)
         taps[f][edge.name] = taps[f].get(edge.name, 0.0) + float(p_in @ gain)
         scale = lines[None, :] * (loss * gain)[:, None]                      # [port, k] W per unit t
         a = np.einsum("pqk,pk->qp", w, scale)
         contrib[f] = a @ t
         if table.noise.ase:
-            lam_mean = float(lam.mean())
-            s = np.array([table._ase_psd(edge, float(g), lam_mean)
-                          + _booster_ase(table, edge, lam, float(p) / lines.sum() * float(g))
-                          for p, g in zip(p_in, gain)])                      # [port] W/Hz
+            s = _port_ase(table, edge, lam, p_in / lines.sum() * gain, gain)  # [port] W/Hz
             b = np.einsum("pqk,pk->qp", w * w, scale) * s[None, :]
             ase_psd[f] += w.sum(axis=2).T @ s
             ase_beat[f] += b @ t
@@ -119,6 +116,14 @@ def _dispersed_port(table, edge, i, port, frames, period, n, acqs, avg, rings, c
         if s:
             ase_beat[f] += ((w * w) @ (pw * gain)) * s
             ase_psd[f] += w.sum(axis=1) * s
+
+
+def _port_ase(table, edge, lam, transfer: np.ndarray, gain: np.ndarray) -> np.ndarray:
+    """ASE PSD (W/Hz per pol) of each port fibre at the centre: the edge EDFA's at
+    its gain plus the booster's carried by the lines' power ``transfer`` [port]."""
+    lam_mean = float(lam.mean())
+    edfa = np.array([table._ase_psd(edge, float(g), lam_mean) for g in gain])
+    return edfa + booster(table, edge, lam_mean)[1] / len(edge.ports) * transfer
 
 
 def _booster_ase(table, edge, lam, transfer: float) -> float:

@@ -25,7 +25,9 @@ load on a shared machine), its ratio to ``frame-by-frame`` and, with
   on that checkout's own embedded bench file (newer bench files carry keys an
   old validator refuses).
 
-Every child reports its wall time for the product alone (calibration skipped:
+Every child holds glibc's freed arrays on the heap as the ``labctl`` command
+does (labctl.allocator; a baseline checkout without it runs with glibc's
+defaults) and reports its wall time for the product alone (calibration skipped:
 nominal design values, the frame cost is the same) and its peak RSS.
 
 ``--pin CPU`` runs every child on that one CPU (``os.sched_setaffinity``):
@@ -51,6 +53,11 @@ import numpy as np
 from labctl.bench import load_bench
 from labctl.mvm import SimBackend
 mode, tiles, bench_file, batch = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+try:                                  # as the labctl command does (labctl.allocator)
+    from labctl.allocator import hold_heap
+    hold_heap()
+except ImportError:                   # a baseline checkout older than it
+    pass
 bench = load_bench(bench_file if bench_file != "-" else None)
 rng = np.random.default_rng(0)
 backend = SimBackend(bench, seed=1, calibration=False)

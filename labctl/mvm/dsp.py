@@ -34,9 +34,13 @@ def to_volts(codes: np.ndarray, bits: int, vrange: float, offset: float) -> np.n
     return offset - vrange / 2 + (np.asarray(codes, float) + 0.5) * vrange / 2**bits
 
 
+@lru_cache(maxsize=8)
 def preamble(order: int = 6) -> np.ndarray:
-    """Maximum-length sequence of length 2^order - 1 as 0/1 floats (scipy.signal.max_len_seq)."""
-    return signal.max_len_seq(order)[0].astype(float)
+    """Maximum-length sequence of length 2^order - 1 as 0/1 floats
+    (scipy.signal.max_len_seq), made once per order and read-only."""
+    out = signal.max_len_seq(order)[0].astype(float)
+    out.flags.writeable = False
+    return out
 
 
 def resample(volts: np.ndarray, fs_in: float, fs_out: float) -> np.ndarray:

@@ -36,6 +36,9 @@ def _str_key(name: str) -> int:
     return int.from_bytes(digest, "little")
 
 
+_ZERO_STATE = bytes(32)
+
+
 class Streams:
     """Factory of named, reproducible random generators from one seed."""
 
@@ -60,10 +63,9 @@ class Streams:
         words = (self.seed,) + tuple(_name_key(n) for n in names)
         digest = hashlib.blake2b(b"xoshiro256" + struct.pack(f"<{len(words)}Q", *words),
                                  digest_size=32).digest()
-        st = np.frombuffer(digest, np.uint64).copy()
-        if not st.any():
-            st[0] = 1
-        return st
+        if digest == _ZERO_STATE:                 # never all zero: word 0 = 1
+            digest = (1).to_bytes(8, "little") + bytes(24)
+        return np.frombuffer(digest, np.uint64).copy()
 
     def __repr__(self) -> str:
         return f"Streams(seed={self.seed})"

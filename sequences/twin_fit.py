@@ -74,6 +74,12 @@ def _noise_records(params):
     return ((len(NOISE_RANGES) + len(NOISE_LASER_OFFSETS_DB)) * NOISE_REPEATS,)
 
 
+def _fitted(name: str, unit: str, text: str) -> list[Stream]:
+    """A fitted figure's metric and its standard error (same unit)."""
+    return [Stream(name, unit, group="metrics", help=text),
+            Stream(f"{name}_stderr", unit, group="metrics")]
+
+
 @sequence(
     "twin-fit",
     help="Fit the twin's device parameters (MZM V_pi, bias offsets, ER; receiver noise, ADC ENOB) "
@@ -130,15 +136,9 @@ def _noise_records(params):
         Stream("rin_per_hz", "1/Hz", group="metrics",
                help="relative intensity noise of the noise fit (I^2/2 split model)"),
         Stream("rin_per_hz_stderr", "1/Hz", group="metrics"),
-        Stream("rin_db_per_hz", "dB/Hz", group="metrics",
-               help="laser RIN scaled against twins (written to the fitted file)"),
-        Stream("rin_db_per_hz_stderr", "dB/Hz", group="metrics"),
-        Stream("noise_figure_db", "dB", group="metrics",
-               help="EDFA noise figure: signal-ASE beat scaled against twins"),
-        Stream("noise_figure_db_stderr", "dB", group="metrics"),
-        Stream("q_loaded", "1", group="metrics",
-               help="ring loaded Q: mean notch-fit Q scaled against twins"),
-        Stream("q_loaded_stderr", "1", group="metrics"),
+        *_fitted("rin_db_per_hz", "dB/Hz", "laser RIN scaled against twins (written to the fitted file)"),
+        *_fitted("noise_figure_db", "dB", "EDFA noise figure: signal-ASE beat scaled against twins"),
+        *_fitted("q_loaded", "1", "ring loaded Q: mean notch-fit Q scaled against twins"),
         Stream("v_pi_mean", "V", group="metrics", help="inverse-variance weighted mean V_pi"),
         Stream("v_pi_mean_stderr", "V", group="metrics"),
         Stream("extinction_ratio_db", "dB", group="metrics"),

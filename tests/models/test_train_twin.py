@@ -154,6 +154,31 @@ def test_train_through_with_twin_logs_the_twin_file(tiny, calibration, tmp_path)
     assert "twin's error model" in manifest["fine_tuned"]["method"]
 
 
+def test_twin_fit_output_drives_train_twin(tiny, tmp_path, capsys):
+    """The loop closed on the command line: `labctl twin fit` on the embedded bench
+    writes fitted.toml, and `labctl train --through sim --twin fitted.toml` measures
+    its error model on that file (gains near 1 for the bench fitted against itself)
+    and trains a step with it, logging the fitted file's sha256."""
+    cal = tmp_path / "cal.h5"
+    assert main(["run", "calibrate", "--out", str(tmp_path / "cal_run.h5"),
+                 "--set", f"calibration_file={cal}", "--set", "check_size=4"]) == 0
+    fitted = tmp_path / "fitted.toml"
+    assert main(["twin", "fit", "--calibration", str(cal), "--out", str(fitted)]) == 0
+    run = tmp_path / "run.h5"
+    code = main(["train", NAME, "--through", "sim", "--models-dir", str(tiny), "--steps", "1",
+                 "--batch", "8", "--eval-count", "0", "--seed", "4", "--calibration", str(cal),
+                 "--twin", str(fitted), "--out", str(tmp_path / "out"), "--run", str(run)])
+    capsys.readouterr()
+    assert code == 0
+    with h5py.File(run, "r") as f:
+        assert f["entry"].attrs["status"] == "completed"
+        prov = f["entry/provenance"]
+        assert prov["twin_sha256"][()].decode() == hashlib.sha256(fitted.read_bytes()).hexdigest()
+        gains = np.concatenate([np.asarray(layer["gain"]) for layer in
+                                json.loads(prov["twin_model"][()])["layers"].values()])
+    assert gains.size > 0 and np.all(np.abs(gains - 1) < 0.2)
+
+
 def test_twin_errors_are_one_line_usage_errors(tiny, tmp_path, capsys):
     missing = tmp_path / "absent.toml"
     code = main(["train", NAME, "--through", "gaussian", "--twin", str(missing),

@@ -20,7 +20,8 @@ computed only where the count is meaningful (>= 20 errors, BER < 0.1; NaN
 elsewhere).  Dispersion power fading makes long links depart from it.
 
 Each step is a pure function of (bench, parameters, seed, step index): the
-link seed of step i is drawn from ``ctx.rng("ber-sweep", i)``.
+link seed of step i is drawn from ``ctx.rng("ber-sweep", i)``. With a Dask farm
+(``labctl run ber-sweep --workers N``) the points run as tasks, results in order.
 """
 from __future__ import annotations
 
@@ -80,11 +81,14 @@ def ber_sweep(ctx, formats, rop_dbm, length_km, lengths_km, rop_at_length_dbm, b
 
     points = _points(ctx.params)
     ctx.set_total(len(points))
+    tasks = [(link_config(ctx.bench, fmt, baud, sps, symbols, rop, km),
+              int(ctx.rng("ber-sweep", i).integers(2**63)))
+             for i, (_, fmt, rop, km) in enumerate(points)]
+    # one pure task per point: farmed out to Dask workers when the run has a farm
+    results = ctx.farm.map(link.run, tasks, ctx.check_abort) if ctx.farm is not None \
+        else (link.run(*t) for t in tasks)
     penalties = []
-    for i, (sweep, fmt, rop, km) in enumerate(points):
-        cfg = link_config(ctx.bench, fmt, baud, sps, symbols, rop, km)
-        seed = int(ctx.rng("ber-sweep", i).integers(2**63))
-        result = link.run(cfg, seed)
+    for i, ((sweep, fmt, rop, km), result) in enumerate(zip(points, results)):
         m = pam.order(fmt)
         snr = 10 ** (result.snr_db / 10)
         penalty = snr_penalty_db(result.ber, snr, result.bit_errors, m)

@@ -242,3 +242,19 @@ def test_workers_start_with_the_allocator_thresholds_of_the_labctl_command(farm)
     assert len(envs) == 2 and all(env == WORKER_ENV for env in envs)
     assert WORKER_ENV["MALLOC_TRIM_THRESHOLD_"] == str(TRIM_BYTES) != "65536"
     assert hold_heap() is True
+
+
+def test_ber_sweep_points_farmed_give_the_serial_run(tmp_path, capsys):
+    """`labctl run ber-sweep --workers 2`: each (format, power or length) point is
+    a Dask task; the run file's data equal the serial run's, byte for byte."""
+    argv = ["run", "ber-sweep", "--set", "formats=pam4", "--set", "rop_dbm=-20,-16",
+            "--set", "lengths_km=0,20", "--set", "symbols=4096"]
+    assert main(argv + ["--out", str(tmp_path / "serial.h5")]) == 0
+    assert main(argv + ["--workers", "2", "--out", str(tmp_path / "farm.h5")]) == 0
+    capsys.readouterr()
+    with h5py.File(tmp_path / "serial.h5", "r") as a, h5py.File(tmp_path / "farm.h5", "r") as b:
+        assert b["entry"].attrs["status"] == "completed"
+        assert len(a["entry/data/ber"]) == 4
+        for key in ("ber", "bit_errors", "snr_db", "rop_dbm", "length_km"):
+            assert a[f"entry/data/{key}"][()].tobytes() == b[f"entry/data/{key}"][()].tobytes(), key
+        assert len(set(a["entry/data/snr_db"][()])) == 4            # four distinct points

@@ -18,7 +18,11 @@ the digital backend as the reference. Steps, in order:
    (mW/TOPS and pJ/MAC with the per-component breakdown; 1 MAC = 2 operations).
 
 Batch b of model m uses latent seed ``SeedSequence([run seed, b, crc32(m)])``,
-so a batch is a pure function of (bench, parameters, seed, batch index).
+so a batch is a pure function of (bench, parameters, seed, batch index) and of
+the frames run before it, which the plans of its products count in advance:
+with a Dask farm (``--workers``) whole batches run as tasks when there is at
+least one per worker (:mod:`labctl.generation.farmed_batches`), else the frames
+of each product do; either way the serial run's bytes.
 One model: images in /entry/images/{optical,digital}, metrics in
 /entry/metrics. Several: each model's under ``<model>/`` (images and metrics);
 /entry/images/{optical,digital} then hold the first model's images.

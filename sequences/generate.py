@@ -138,7 +138,7 @@ def _setup(ctx) -> Iterator[None]:
             from labctl.generation.farmed_batches import farmable
             from labctl.mvm.farmed import FarmRunner
             backend.engine.runner = FarmRunner(ctx.farm)
-            whole = farmable(ctx, backend.engine, p["models"], -(-p["count"] // p["batch"]))
+            whole = farmable(ctx, backend.engine, p["models"], len(_batch_sizes(p["count"], p["batch"])))
             ctx.state["farm_batches"] = whole
             ctx.provenance["dask_tasks"] = "whole batches" if whole else "frames of each product"
         cal = backend.calibration
@@ -148,6 +148,11 @@ def _setup(ctx) -> Iterator[None]:
         ctx.provenance["calibration_file"] = ((cal.path or "measured at run start, not saved")
                                               if cal else "none")
         yield
+
+
+def _batch_sizes(count: int, batch: int) -> list[int]:
+    """Images in each batch: ``batch`` each, the last one the rest."""
+    return [min(batch, count - start) for start in range(0, count, batch)]
 
 
 def _batch_seed(seed: int, batch: int, name: str) -> int:
@@ -194,9 +199,9 @@ def _batches(ctx, engine, optical, models, names, count, batch, ber_frames):
 
     recorders = {n: ProductRecorder() for n in names}
     made = {n: ([], []) for n in names}
-    batches = -(-count // batch)
+    sizes = _batch_sizes(count, batch)
+    batches = len(sizes)
     ctx.set_total(batches + 2)
-    sizes = [min(batch, count - b * batch) for b in range(batches)]
     for b, opt in enumerate(_optical_batches(ctx, engine, optical, models, names, sizes, recorders)):
         images, psnrs = {}, []
         for n, o in zip(names, opt):

@@ -27,8 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from labctl.mvm.bench_io import scopes_in_order
-from labctl.mvm.farmed import cached_engine, engine_bytes
+from labctl.mvm.farmed import counters_after, engine_at, engine_bytes, set_counters
 from labctl.mvm.local_frames import closed_loop_on
 
 _MODELS: dict = {}
@@ -74,19 +73,17 @@ class BatchResult:
 
 
 def run_batch(blob, token: str, model: str, models_dir: str, size: int, seed: int,
-              frame0: int, acquisitions0: dict) -> BatchResult:
+              counters: tuple) -> BatchResult:
     """Worker side: one batch of ``model`` with the engine's counters set to
     where the serial run would have them at the batch's first frame."""
     from labctl.models import ProductLog, load_model
 
-    engine = cached_engine(blob, token)
+    engine = engine_at(blob, token, counters)
     if (model, models_dir) not in _MODELS:
         _MODELS[model, models_dir] = load_model(model, models_dir or None)
-    engine.frames_run = frame0
-    engine.io.table.acquisitions.update(acquisitions0)
     log = ProductLog()
     optical = _MODELS[model, models_dir].sample(size, seed, _EngineBackend(engine), hook=log)
-    return BatchResult(optical, log, engine.frames_run - frame0)
+    return BatchResult(optical, log, engine.frames_run - counters[0])
 
 
 def farmable(ctx, engine, names: list, batches: int) -> bool:
@@ -101,18 +98,13 @@ def farmed_batches(ctx, engine, model, name: str, sizes: list[int], seeds: list[
     the parent engine's counters end where the serial run's would."""
     engine.prepare()
     frames = [batch_frames(engine, model, size, seed) for size, seed in zip(sizes, seeds)]
-    table, scopes = engine.io.table, scopes_in_order(engine.bench)
-    start = np.concatenate([[0], np.cumsum(frames)]).astype(int)
+    starts = np.concatenate([[0], np.cumsum(frames)[:-1]]).astype(int)
     blob = ctx.farm.scatter(engine_bytes(engine))
     token = uuid.uuid4().hex
-    tasks = [(blob, token, name, ctx.params["models_dir"], size, seed, engine.frames_run + int(s0),
-              {s: table.acquisitions.get(s, 0) + int(s0) for s in scopes})
-             for size, seed, s0 in zip(sizes, seeds, start)]
-    frames0, acq0 = engine.frames_run, {s: table.acquisitions.get(s, 0) for s in scopes}
+    tasks = [(blob, token, name, ctx.params["models_dir"], size, seed,
+              counters_after(engine, int(s0))) for size, seed, s0 in zip(sizes, seeds, starts)]
     for b, result in enumerate(ctx.farm.map(run_batch, tasks, check_abort=ctx.check_abort)):
         if result.frames != frames[b]:
             raise RuntimeError(f"batch {b} ran {result.frames} frames, {frames[b]} were counted")
-        engine.frames_run = frames0 + int(start[b + 1])
-        for s in scopes:
-            table.acquisitions[s] = acq0[s] + int(start[b + 1])
+        set_counters(engine, counters_after(engine, frames[b]))    # as if run here
         yield result

@@ -42,23 +42,35 @@ def engine_bytes(engine) -> bytes:
         engine.before_frame, engine.runner, engine.io.table._cache = saved
 
 
-def cached_engine(blob: bytes, token: str):
-    """Worker side: the engine pickled as ``blob`` (unpickled once per token)."""
+def counters_after(engine, frames: int) -> tuple[int, dict[str, int]]:
+    """(frame index, {scope: acquisition index}) the serial run reaches ``frames``
+    frames from now: one acquisition of every scope per frame."""
+    table = engine.io.table
+    return (engine.frames_run + frames,
+            {s: table.acquisitions.get(s, 0) + frames for s in scopes_in_order(engine.bench)})
+
+
+def set_counters(engine, counters: tuple[int, dict[str, int]]) -> None:
+    """Put ``engine`` at ``counters`` (from :func:`counters_after`)."""
+    engine.frames_run = counters[0]
+    engine.io.table.acquisitions.update(counters[1])
+
+
+def engine_at(blob: bytes, token: str, counters: tuple[int, dict[str, int]]):
+    """Worker side: the engine pickled as ``blob`` (unpickled once per token),
+    its counters set to ``counters``."""
     engine = _ENGINES.get(token)
     if engine is None:
         engine = _ENGINES[token] = pickle.loads(blob)
         while len(_ENGINES) > _KEEP:
             _ENGINES.pop(next(iter(_ENGINES)))
+    set_counters(engine, counters)
     return engine
 
 
-def run_chunk(blob: bytes, token: str, jobs: list, frame0: int, acquisitions0: dict) -> list:
-    """Worker side: the tile products ``jobs`` as frames ``frame0 ...`` with
-    each scope's acquisition count starting at ``acquisitions0[scope]``."""
-    engine = cached_engine(blob, token)
-    engine.frames_run = frame0
-    engine.io.table.acquisitions.update(acquisitions0)
-    return run_here(engine, jobs)
+def run_chunk(blob: bytes, token: str, jobs: list, counters: tuple) -> list:
+    """Worker side: the tile products ``jobs`` as frames from ``counters`` on."""
+    return run_here(engine_at(blob, token, counters), jobs)
 
 
 class FarmRunner:
@@ -69,21 +81,15 @@ class FarmRunner:
         self.chunks = 0
 
     def __call__(self, engine, jobs: list) -> list[np.ndarray]:
-        table = engine.io.table
         engine.prepare()
         blob = self.farm.scatter(engine_bytes(engine))
         token = uuid.uuid4().hex
         size = max(1, math.ceil(len(jobs) / (CHUNKS_PER_WORKER * max(1, self.farm.size))))
-        scopes = scopes_in_order(engine.bench)
-        tasks = []
-        for start in range(0, len(jobs), size):
-            acq = {s: table.acquisitions.get(s, 0) + start for s in scopes}
-            tasks.append((blob, token, jobs[start:start + size], engine.frames_run + start, acq))
+        tasks = [(blob, token, jobs[start:start + size], counters_after(engine, start))
+                 for start in range(0, len(jobs), size)]
         out: list[np.ndarray] = []
         for part in self.farm.map(run_chunk, tasks, check_abort=engine.before_frame):
             out += part
             self.chunks += 1
-        engine.frames_run += len(jobs)
-        for s in scopes:
-            table.acquisitions[s] = table.acquisitions.get(s, 0) + len(jobs)
+        set_counters(engine, counters_after(engine, len(jobs)))
         return out

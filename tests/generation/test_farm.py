@@ -145,14 +145,9 @@ def test_energy_scaling_points_farmed_give_the_serial_run(tmp_path, capsys):
     Dask tasks; the run file's data equal the serial run's, byte for byte."""
     argv = ["run", "energy-scaling", "--set", "ports=8,16", "--set", "symbol_rates=11.5e9,23e9",
             "--set", "averages=1", "--set", "size=8", "--set", "columns=8"]
-    assert main(argv + ["--out", str(tmp_path / "serial.h5")]) == 0
-    assert main(argv + ["--workers", "2", "--out", str(tmp_path / "farm.h5")]) == 0
-    capsys.readouterr()
-    with h5py.File(tmp_path / "serial.h5", "r") as a, h5py.File(tmp_path / "farm.h5", "r") as b:
-        assert b["entry"].attrs["status"] == "completed"
-        for key in ("enob", "mw_per_tops", "ports", "symbol_rate"):
-            assert a[f"entry/data/{key}"][()].tobytes() == b[f"entry/data/{key}"][()].tobytes(), key
-        assert len(set(a["entry/data/enob"][()])) == 2          # one measurement per rate
+    data = _serial_equals_farmed(argv, ("enob", "mw_per_tops", "ports", "symbol_rate"),
+                                 tmp_path, capsys)
+    assert len(set(data["enob"])) == 2                          # one measurement per rate
 
 
 def _square(x):
@@ -186,14 +181,9 @@ def test_precision_sweep_points_farmed_give_the_serial_run(tmp_path, capsys):
     argv = ["run", "precision-sweep", "--set", "schemes=wdm,time", "--set", "laser_offsets_db=0,-6",
             "--set", "symbol_rates=11.5e9", "--set", "sizes=8", "--set", "averages=4",
             "--set", "size=8", "--set", "columns=8"]
-    assert main(argv + ["--out", str(tmp_path / "serial.h5")]) == 0
-    assert main(argv + ["--workers", "2", "--out", str(tmp_path / "farm.h5")]) == 0
-    capsys.readouterr()
-    with h5py.File(tmp_path / "serial.h5", "r") as a, h5py.File(tmp_path / "farm.h5", "r") as b:
-        assert b["entry"].attrs["status"] == "completed"
-        assert len(a["entry/data/enob"]) == 10
-        for key in ("enob", "rmse_fs", "mw_per_tops", "scheme", "sweep", "symbol_rate"):
-            assert a[f"entry/data/{key}"][()].tobytes() == b[f"entry/data/{key}"][()].tobytes(), key
+    data = _serial_equals_farmed(argv, ("enob", "rmse_fs", "mw_per_tops", "scheme", "sweep",
+                                        "symbol_rate"), tmp_path, capsys)
+    assert len(data["enob"]) == 10
 
 
 def test_abort_after_the_first_farmed_batch_keeps_it_and_cancels_the_rest(farm, tiny_models,
@@ -249,12 +239,20 @@ def test_ber_sweep_points_farmed_give_the_serial_run(tmp_path, capsys):
     a Dask task; the run file's data equal the serial run's, byte for byte."""
     argv = ["run", "ber-sweep", "--set", "formats=pam4", "--set", "rop_dbm=-20,-16",
             "--set", "lengths_km=0,20", "--set", "symbols=4096"]
+    data = _serial_equals_farmed(argv, ("ber", "bit_errors", "snr_db", "rop_dbm", "length_km"),
+                                 tmp_path, capsys)
+    assert len(data["ber"]) == 4 and len(set(data["snr_db"])) == 4   # four distinct points
+
+
+def _serial_equals_farmed(argv: list, keys: tuple, tmp_path, capsys) -> dict:
+    """Run ``labctl argv`` serially and with ``--workers 2``; assert the farmed
+    run completed with /entry/data ``keys`` byte-identical; the serial data back."""
     assert main(argv + ["--out", str(tmp_path / "serial.h5")]) == 0
     assert main(argv + ["--workers", "2", "--out", str(tmp_path / "farm.h5")]) == 0
     capsys.readouterr()
     with h5py.File(tmp_path / "serial.h5", "r") as a, h5py.File(tmp_path / "farm.h5", "r") as b:
         assert b["entry"].attrs["status"] == "completed"
-        assert len(a["entry/data/ber"]) == 4
-        for key in ("ber", "bit_errors", "snr_db", "rop_dbm", "length_km"):
-            assert a[f"entry/data/{key}"][()].tobytes() == b[f"entry/data/{key}"][()].tobytes(), key
-        assert len(set(a["entry/data/snr_db"][()])) == 4            # four distinct points
+        data = {key: a[f"entry/data/{key}"][()] for key in keys}
+        for key in keys:
+            assert data[key].tobytes() == b[f"entry/data/{key}"][()].tobytes(), key
+    return data

@@ -247,7 +247,9 @@ def twin_text(text: str, lengths: dict[str, float] | None = None,
     return edge_spans(_RESOURCE.sub(lambda m: f'{m.group(1)}"sim"', text), lengths, losses)
 
 
-def _twin_engine(text: str, calibration: str, seed):
+def twin_backend(text: str, calibration: str, seed):
+    """The in-process simulated bench of bench ``text`` (a twin), with the
+    bench's ``calibration`` file and ``seed`` (a context manager)."""
     from labctl.bench import parse_bench
     from labctl.mvm.backends import SimBackend
     return SimBackend(parse_bench(text, origin="<twin>"), seed=seed, calibration=calibration)
@@ -282,14 +284,14 @@ def fit_links(engine, calibration: str, mod_fit, seed=None,
     fitted_text = update_table(bench.source_text, "topology.devices.mzm", *mzm_values(mod_fit))
     lengths = dict(nominal)
     for _ in range(2):    # fixed point: the twin's arrival at L_j -> L_{j+1}
-        with _twin_engine(twin_text(fitted_text, lengths), calibration, seed) as tw:
+        with twin_backend(twin_text(fitted_text, lengths), calibration, seed) as tw:
             twin_arr = edge_arrivals(tw.engine, repeats)
         lengths = {e: lengths[e] + skew_step(arrivals[e], float(np.mean(twin_arr[e])), period,
                                              n_g[e]) for e in lengths}
-    with _twin_engine(twin_text(bench.source_text, lengths), calibration, seed) as tw:
+    with twin_backend(twin_text(bench.source_text, lengths), calibration, seed) as tw:
         # the same with the nominal modulators: the modulator model's share of the error
         nominal_arr = edge_arrivals(tw.engine, repeats)
-    with _twin_engine(twin_text(fitted_text, lengths), calibration, seed) as tw:
+    with twin_backend(twin_text(fitted_text, lengths), calibration, seed) as tw:
         te = tw.engine
         twin_arr = edge_arrivals(te, repeats)
         tv = {(a, ch): te.topo.devices.mzm.v_pi for a, ch, _ in te.modulator_channels()}

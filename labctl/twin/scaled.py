@@ -72,8 +72,8 @@ class Scaled:
 
 
 def _twin(text: str, calibration: str, seed):
-    from labctl.twin.links import _twin_engine, twin_text
-    return _twin_engine(twin_text(text), calibration, seed)
+    from labctl.twin.links import twin_backend, twin_text
+    return twin_backend(twin_text(text), calibration, seed)
 
 
 def _set(text: str, header: str, key: str, value: float) -> str:

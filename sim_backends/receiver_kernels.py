@@ -50,26 +50,41 @@ def noise_from_grid(current, ase_grid, laser_grids, rows, i0, i1, frac, z_pd, z_
     nl = len(laser_grids)
     length = z_pd.shape[2]
     out = np.empty((nf, nr, length), dtype=np.float32)
+    grid = np.empty(npts)     # one grid row at the scope instants
     for f in range(nf):
         for r in range(nr):
             q = rows[r]
             c0 = thermal_var + ase_const[f, r]
+            _interp_at(ase_grid[f, q], i0, i1, frac, grid)
+            cur = current[f, r]
             for m0 in range(0, length, npts):       # the record, then its circular extension
                 stop = min(length - m0, npts)
+                zp = z_pd[f, r, m0:m0 + stop]
+                o = out[f, r, m0:m0 + stop]
                 for k in range(stop):
-                    a = np.float64(frac[k])
-                    ase = ase_grid[f, q, i0[k]] * (1.0 - a) + ase_grid[f, q, i1[k]] * a
-                    var = (c0 + shot_q_fs * max(current[f, r, k], 0.0)
-                           + ase_beat_coef * max(ase, 0.0))
-                    out[f, r, m0 + k] = np.sqrt(var) * z_pd[f, r, m0 + k]
-                if rin_scale > 0.0:
-                    for lz in range(nl):
-                        g = laser_grids[lz]
+                    var = c0 + shot_q_fs * max(cur[k], 0.0) + ase_beat_coef * max(grid[k], 0.0)
+                    o[k] = np.sqrt(var) * zp[k]
+            if rin_scale > 0.0:
+                for lz in range(nl):
+                    _interp_at(laser_grids[lz][f, q], i0, i1, frac, grid)
+                    for m0 in range(0, length, npts):
+                        stop = min(length - m0, npts)
+                        zr = z_rin[f, lz, m0:m0 + stop]
+                        o = out[f, r, m0:m0 + stop]
                         for k in range(stop):
-                            a = np.float64(frac[k])
-                            p = g[f, q, i0[k]] * (1.0 - a) + g[f, q, i1[k]] * a
-                            out[f, r, m0 + k] += z_rin[f, lz, m0 + k] * rin_scale * resp * p
+                            o[k] += zr[k] * rin_scale * resp * grid[k]
     return out
+
+
+@njit(cache=True, fastmath=False)
+def _interp_at(g, i0, i1, frac, out):
+    """out[k] = g[i0[k]] (1 - frac[k]) + g[i1[k]] frac[k]: a grid row linearly
+    interpolated at the scope instants. A pass of its own (the gathers stay
+    scalar) so that the per-sample noise arithmetic and its square root run
+    as SIMD loops over contiguous rows (half the kernel's time)."""
+    for k in range(out.size):
+        a = np.float64(frac[k])
+        out[k] = g[i0[k]] * (1.0 - a) + g[i1[k]] * a
 
 
 def tia_and_adc(current, ase_mean, shaped, scale, sat, zt, adc_sigma, z_adc):

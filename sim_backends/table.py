@@ -64,6 +64,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import math
 import pickle
 from dataclasses import dataclass, fields, replace
 from typing import Any, Mapping, Sequence
@@ -516,14 +517,12 @@ class OpticalTable:
         d = self.topology.devices.ring
         st = _state((states or self.instruments)[c.rings.heaters])
         n, nw = c.ports, c.wavelengths
-        p = np.zeros((n, nw))
-        for i in range(n):
-            for k in range(nw):
-                ch = _chan(st, c.rings.first_channel + i * nw + k)
-                cur, volt = float(ch.get("current", 0.0)), float(ch.get("voltage", 0.0))
-                if ch.get("output", True) is False:
-                    continue
-                p[i, k] = cur**2 * d.heater_resistance_ohm if cur else volt**2 / d.heater_resistance_ohm
+        chans = [_chan(st, c.rings.first_channel + j) for j in range(n * nw)]
+        cur = np.array([float(ch.get("current", 0.0)) for ch in chans]).reshape(n, nw)
+        volt = np.array([float(ch.get("voltage", 0.0)) for ch in chans]).reshape(n, nw)
+        on = np.array([ch.get("output", True) is not False for ch in chans]).reshape(n, nw)
+        p = np.where(cur != 0, cur**2 * d.heater_resistance_ohm, volt**2 / d.heater_resistance_ohm)
+        p[~on] = 0.0
         if d.thermal_crosstalk:  # a deterministic device property, compensated by calibration
             eff = p.copy()
             eff[:, 1:] += d.thermal_crosstalk * p[:, :-1]
@@ -539,13 +538,15 @@ class OpticalTable:
         hp = self.heater_powers(states)
         lam = np.atleast_1d(wavelengths)
         c = self.topology.centre
-        rings = self._memo(("rings",), lambda: [[self.ring(p, k) for k in range(c.wavelengths)]
-                                                for p in range(c.ports)])
-        r0 = rings[0][0]
-        res = np.array([[ring.resonance for ring in row] for row in rings])      # [p, k']
-        phase = 2 * np.pi * ((res + r0.tuning * hp)[:, :, None] - lam[None, None, :]) / r0.fsr
+        def bank():   # the rings' resonances [p, k'] and their common parameters
+            rings = [[self.ring(p, k) for k in range(c.wavelengths)] for p in range(c.ports)]
+            r0 = rings[0][0]
+            return (np.array([[ring.resonance for ring in row] for row in rings]),
+                    r0.tuning, r0.fsr, r0.r, r0.a)
+        res, tuning, fsr, r, a = self._memo(("ring_bank",), bank)
+        phase = 2 * np.pi * ((res + tuning * hp)[:, :, None] - lam[None, None, :]) / fsr
         e = np.exp(1j * phase)                                                    # [p, k', k]
-        t2 = np.abs((r0.r * r0.a * e - r0.r) / (1 - r0.r * r0.r * r0.a * e)) ** 2
+        t2 = np.abs((r * a * e - r) / (1 - r * r * a * e)) ** 2
         if self.noise.crosstalk:
             return np.prod(t2, axis=1)
         return np.einsum("pkk->pk", t2)
@@ -910,7 +911,7 @@ def _avg_scale(avg) -> float:
     """Noise std factor of an averaged record: 1/sqrt(N) for the shortcut
     (draw None), 1 for a single record or one exact draw."""
     n, draw = avg
-    return 1.0 if draw is not None else 1.0 / np.sqrt(max(1, n))
+    return 1.0 if draw is not None else 1.0 / math.sqrt(max(1, n))
 
 
 def _hash_into(h, obj) -> None:

@@ -62,8 +62,16 @@ def awgr_map(centre, cal=None) -> np.ndarray:
     cyclic AWGR's design routing q = (p - k) mod N."""
     if cal is not None and cal.awgr_map is not None:
         return cal.awgr_map.astype(int)
-    p, k = np.meshgrid(np.arange(centre.ports), np.arange(centre.wavelengths), indexing="ij")
-    return (p - k) % centre.ports
+    return _design_awgr_map(centre.ports, centre.wavelengths)
+
+
+@lru_cache(maxsize=16)
+def _design_awgr_map(ports: int, wavelengths: int) -> np.ndarray:
+    """q = (p - k) mod N [p, k], made once per size and read-only."""
+    p, k = np.meshgrid(np.arange(ports), np.arange(wavelengths), indexing="ij")
+    out = (p - k) % ports
+    out.flags.writeable = False
+    return out
 
 
 def nominal_transmissions(w_u: np.ndarray, depth: float, qmap: np.ndarray) -> np.ndarray:

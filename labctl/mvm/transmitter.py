@@ -46,17 +46,27 @@ class Transmitter:
                  raw_codes: np.ndarray | None = None) -> np.ndarray:
         """Symbol values u (n_symbols,) in [0, 1] (or ``raw_codes``) -> AWG codes
         at sps samples/symbol, advanced by ``skew_s`` (s; circularly: the AWG repeats)."""
-        sps, rate = self.awg_rate(awg)
         if raw_codes is None:
-            # waveforms.symbol_codes (encode.codes_for) with the curve's inverse cached
-            t_sorted, c_sorted = self._inverse(awg, ch)
-            target = encode.T_LO + (encode.T_HI - encode.T_LO) * np.clip(np.asarray(u, float), 0, 1)
-            c = np.interp(target, t_sorted, c_sorted)
-            raw_codes = np.clip(np.rint(c), 0, 2 ** self.io.awg_info(awg)["bits"] - 1).astype(np.uint16)
-        # waveforms.hold_and_skew: held sps samples, rolled left by round(skew rate)
-        codes = np.repeat(np.asarray(raw_codes, np.uint16), sps)
-        shift = int(np.rint(skew_s * rate)) % codes.size
-        return np.concatenate((codes[shift:], codes[:shift])) if shift else codes
+            return self.waveforms(awg, [ch], [u], skew_s)[ch]
+        return self._held(awg, np.asarray(raw_codes, np.uint16)[None, :], skew_s)[0]
+
+    def waveforms(self, awg: str, chans, rows_u, skew_s: float = 0.0) -> dict[int, np.ndarray]:
+        """:meth:`waveform` of several channels of one AWG at once: {ch: codes}
+        for the symbol rows ``rows_u`` [channel, n_symbols] (values in [0, 1])."""
+        # waveforms.symbol_codes (encode.codes_for) with each curve's inverse cached
+        bits = self.io.awg_info(awg)["bits"]
+        target = encode.T_LO + (encode.T_HI - encode.T_LO) * np.clip(np.asarray(rows_u, float), 0, 1)
+        c = np.stack([np.interp(t, *self._inverse(awg, ch)) for t, ch in zip(target, chans)])
+        codes = self._held(awg, np.clip(np.rint(c), 0, 2 ** bits - 1).astype(np.uint16), skew_s)
+        return dict(zip(chans, codes))
+
+    def _held(self, awg: str, raw_codes: np.ndarray, skew_s: float) -> np.ndarray:
+        """waveforms.hold_and_skew of rows [channel, n_symbols] of codes: each
+        held sps samples, rolled left by round(skew rate)."""
+        sps, rate = self.awg_rate(awg)
+        codes = np.repeat(raw_codes, sps, axis=-1)
+        shift = int(np.rint(skew_s * rate)) % codes.shape[-1]
+        return np.concatenate((codes[:, shift:], codes[:, :shift]), axis=-1) if shift else codes
 
     def _inverse(self, awg: str, ch: int):
         """encode.monotone_inverse of :meth:`curve` (t_sorted, codes), cached per

@@ -20,7 +20,7 @@ single-ended amplitude 0.1..1.0 Vpp, ENOB ~5.5 bits.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
@@ -45,6 +45,15 @@ class DAC:
             raise ValueError(f"bits must be 1..16, got {self.bits}")
         if self.vpp <= 0 or self.sample_rate <= 0 or self.bandwidth <= 0:
             raise ValueError("vpp, sample_rate and bandwidth must be > 0")
+
+    def __hash__(self) -> int:
+        """Hash of the fields, computed once (a DAC keys the optical table's
+        memo of transfer functions, looked up several times a frame)."""
+        h = self.__dict__.get("_hash")
+        if h is None:
+            h = hash(tuple(getattr(self, f.name) for f in fields(self)))
+            object.__setattr__(self, "_hash", h)
+        return h
 
     @property
     def step(self) -> float:

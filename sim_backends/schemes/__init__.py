@@ -19,6 +19,7 @@ sim_backends imports nothing of labctl, so it reads the topology by duck typing.
 from __future__ import annotations
 
 import pkgutil
+from functools import lru_cache
 from importlib import import_module
 from types import ModuleType
 
@@ -31,7 +32,12 @@ SCHEMES = {m.name: m.name for m in pkgutil.iter_modules(__path__) if not m.name.
 
 def for_topology(topology) -> ModuleType:
     """The scheme module of a bench topology."""
-    name = getattr(topology.centre, "kind", None) or topology.scheme
+    return _scheme_module(getattr(topology.centre, "kind", None) or topology.scheme)
+
+
+@lru_cache(maxsize=None)
+def _scheme_module(name: str) -> ModuleType:
+    """The module of scheme ``name``, imported once (asked for several times a frame)."""
     try:
         return import_module(f"{__name__}.{SCHEMES[name]}")
     except KeyError:
@@ -50,6 +56,12 @@ def booster(table, edge, wavelength: float) -> tuple[float, float]:
     port split, times the port's mean modulator transmission and the span/DCM
     loss, times the centre EDFA gain (the modulator's time variation of the
     ASE is replaced by its mean: the signal-ASE beat is then P_s(t) S)."""
+    return table._memo(("booster", edge.name, wavelength, table.noise.ase),
+                       lambda: _booster(table, edge, wavelength))
+
+
+def _booster(table, edge, wavelength: float) -> tuple[float, float]:
+    """:func:`booster`, computed (the table keeps it: a device constant)."""
     g_db = float(getattr(edge, "booster_gain_db", 0.0) or 0.0)
     if g_db <= 0:
         return 1.0, 0.0

@@ -45,8 +45,8 @@ class WdmCodec:
         waves: dict = {}
         for edge in e.topo.edges:
             skew = e.tx.skew(edge.name)
-            waves[edge.awg] = {ch: e.tx.waveform(edge.awg, ch, sym[port], skew)
-                               for ch, port in zip(edge.awg_channels, edge.ports)}
+            waves[edge.awg] = e.tx.waveforms(edge.awg, list(edge.awg_channels),
+                                             sym[list(edge.ports)], skew)
         return FrameDrive(waves, e.tx.heaters_for_weights(np.clip(w_cmd, 0.0, 1.0)), {"sym": sym})
 
     def encode(self, w_u: np.ndarray, x_u: np.ndarray, index: int | None = None) -> FrameDrive:

@@ -205,3 +205,34 @@ def test_unchanged_context_gives_the_fingerprinted_codes_and_forgets_on_exit(wdm
     io.load_awgs(eng._loads(dark))
     after = table.acquire(scopes[0])
     assert any(after[ch].mean() != codes[1][scopes[0]][ch].mean() for ch in after)
+
+
+def test_heater_powers_by_current_voltage_and_output_with_neighbour_crosstalk(wdm_bench):
+    """OpticalTable.heater_powers: P = I^2 R for a current set-point, V^2 / R
+    for a voltage alone, 0 with the output off, then each ring gains
+    xt P of its neighbours in the same port bank (not across banks)."""
+    io = TableIO(wdm_bench, seed=1, noise=NoiseSwitches.none())
+    c, d = wdm_bench.topology.centre, wdm_bench.topology.devices.ring
+    heaters = io.states[c.rings.heaters]["channels"]
+    ch = lambda p, k: heaters[c.rings.first_channel + p * c.wavelengths + k]  # noqa: E731
+    for p in range(c.ports):
+        for k in range(c.wavelengths):
+            ch(p, k).update(current=0.0, voltage=0.0, output=True)
+    ch(2, 3)["current"] = 4e-3
+    ch(2, 4).update(current=0.0, voltage=1.5)
+    ch(3, 0).update(current=5e-3, output=False)
+    ch(3, 1)["current"] = 2e-3
+    last = c.wavelengths - 1
+    ch(2, last)["current"] = 3e-3            # the bank's last ring: must not reach bank 3
+    raw = np.zeros((c.ports, c.wavelengths))
+    raw[2, 3] = 4e-3**2 * d.heater_resistance_ohm
+    raw[2, 4] = 1.5**2 / d.heater_resistance_ohm
+    raw[3, 1] = 2e-3**2 * d.heater_resistance_ohm
+    raw[2, last] = 3e-3**2 * d.heater_resistance_ohm
+    want = raw.copy()
+    want[:, 1:] += d.thermal_crosstalk * raw[:, :-1]
+    want[:, :-1] += d.thermal_crosstalk * raw[:, 1:]
+    got = io.table.heater_powers()
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=0)
+    # off, lit only by its bank neighbour (3, 1), not by (2, last) across the banks
+    assert got[3, 0] == pytest.approx(d.thermal_crosstalk * raw[3, 1], rel=1e-12)

@@ -31,6 +31,23 @@ def test_waveforms_equal_symbol_codes_then_hold_and_skew(wdm_bench):
             np.testing.assert_array_equal(got, _reference(tx, edge.awg, ch, u, skew))
 
 
+def test_an_awgs_channels_encoded_together_equal_each_alone(wdm_bench):
+    """Transmitter.waveforms (every channel of an AWG in one pass, as the wdm
+    codec encodes a frame) gives each channel what symbol_codes then
+    hold_and_skew give it."""
+    tx = _engine(wdm_bench).tx
+    rng = np.random.default_rng(1)
+    edge = wdm_bench.topology.edges[1]
+    chans = list(edge.awg_channels)
+    for skew in (0.0, 2.2e-11, 7e-9):
+        rows = rng.uniform(-0.1, 1.1, (len(chans), 256))
+        got = tx.waveforms(edge.awg, chans, rows, skew)
+        assert list(got) == chans
+        for ch, u in zip(chans, rows):
+            assert got[ch].dtype == np.uint16
+            np.testing.assert_array_equal(got[ch], _reference(tx, edge.awg, ch, u, skew))
+
+
 def test_inverse_cache_follows_a_replaced_calibration_curve(wdm_bench):
     tx = _engine(wdm_bench).tx
     awg, ch = wdm_bench.topology.edges[0].awg, wdm_bench.topology.edges[0].awg_channels[0]

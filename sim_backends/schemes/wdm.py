@@ -50,16 +50,20 @@ def detect(table, frames, period: float, n: int, acqs, avg) -> dict:
     topo = table.topology
     c = topo.centre
     nf, nq = len(frames), c.ports
-    power = np.zeros((nf, nq, n))
     by_laser: dict = {}
     ase_beat = np.zeros((nf, nq, n))
     ase_psd = np.zeros((nf, nq))
     taps = [dict() for _ in frames]
     rings = [table.ring_transmissions(_lam(table, topo.edges[0], st), st) for st in frames]
+    power = None
     for edge in topo.edges:
         contrib = _edge(table, edge, frames, period, n, acqs, avg, rings, ase_beat, ase_psd, taps)
-        by_laser[edge.laser] = by_laser.get(edge.laser, 0) + contrib
-        power += contrib
+        mine = by_laser.get(edge.laser)
+        by_laser[edge.laser] = contrib if mine is None else mine + contrib
+        if power is None:
+            power = contrib.copy()
+        else:
+            power += contrib
     return dict(period=period, n=n, fs=n / period, power=power, by_laser=by_laser,
                 ase_beat=ase_beat, ase_psd=ase_psd, taps=taps, outputs=outputs(topo),
                 optical_bandwidth=c.awgr.passband_3db_hz)
@@ -90,12 +94,15 @@ def _edge(table, edge, frames, period, n, acqs, avg, rings, ase_beat, ase_psd, t
         taps[f][edge.name] = taps[f].get(edge.name, 0.0) + float(p_in @ gain)
         scale = lines[None, :] * (loss * gain)[:, None]                      # [port, k] W per unit t
         a = np.einsum("pqk,pk->qp", w, scale)
-        contrib[f] = a @ t
-        if table.noise.ase:
-            s = _port_ase(table, edge, lam, p_in / lines.sum() * gain, gain)  # [port] W/Hz
-            b = np.einsum("pqk,pk->qp", w * w, scale) * s[None, :]
-            ase_psd[f] += w.sum(axis=2).T @ s
-            ase_beat[f] += b @ t
+        if not table.noise.ase:
+            np.matmul(a, t, out=contrib[f])
+            continue
+        s = _port_ase(table, edge, lam, p_in / lines.sum() * gain, gain)      # [port] W/Hz
+        b = np.einsum("pqk,pk->qp", w * w, scale) * s[None, :]
+        ase_psd[f] += w.sum(axis=2).T @ s
+        both = np.concatenate([a, b]) @ t        # one product for signal and beat rows
+        contrib[f] = both[:nq]
+        ase_beat[f] += both[nq:]
     return contrib
 
 

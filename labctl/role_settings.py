@@ -101,9 +101,15 @@ class Setting:
     def on_wire(self, value: float) -> float:
         """``value`` as the instrument holds it once received: the text
         ``scpi % to_wire(value)`` read back and times ``wire_scale`` (integers: unchanged)."""
+        return self.on_wire_many((value,))[0]
+
+    def on_wire_many(self, values) -> list:
+        """:meth:`on_wire` of each of ``values`` (format and scale looked up once:
+        the heater currents of a frame)."""
         if self.kind == "int":
-            return int(value)
-        return float(self.scpi % self.to_wire(value)) * self.wire_scale
+            return [int(v) for v in values]
+        fmt, scale = self.scpi, self.wire_scale
+        return [float(fmt % (v / scale)) * scale for v in values]      # scpi % to_wire(v)
 
     def narrowed(self, **changes) -> "Setting":
         return dataclasses.replace(self, **changes)

@@ -135,9 +135,9 @@ class TableIO:
         heaters = self.bench.topology.centre.rings.heaters
         chans = self.states[heaters]["channels"]
         inst = self.bench.instruments[heaters]
-        on_wire = settings_for(inst.role, inst.model)["current"].on_wire   # one lookup a frame
-        for ch, i in currents.items():
-            chans[ch]["current"] = on_wire(i)
+        wire = settings_for(inst.role, inst.model)["current"].on_wire_many(currents.values())
+        for ch, i in zip(currents, wire):
+            chans[ch]["current"] = i
 
     # -- scopes
     def configure_scope(self, name: str, points: int, ranges: dict[int, tuple[float, float]]) -> None:

@@ -9,7 +9,8 @@
     def my_sweep(ctx, points):
         ...
 
-    get("my-sweep") -> Sequence        # KeyError naming the known ones
+    get("my-sweep") -> Sequence        # KeyError naming the known ones (and any
+                                       # module that failed to import, with its error)
     available() -> list[str]           # every registered name, sorted
     import_errors() -> dict            # module -> error, for modules that failed
 
@@ -93,7 +94,10 @@ def get(name: str) -> Sequence:
         return _REGISTRY[name]
     except KeyError:
         known = ", ".join(sorted(_REGISTRY)) or "none"
-        raise KeyError(f"unknown sequence {name!r} (known: {known})") from None
+        broken = "; ".join(f"{module}: {error}" for module, error in sorted(_ERRORS.items()))
+        raise KeyError(f"unknown sequence {name!r} (known: {known})"
+                       + (f"; sequence modules that failed to import: {broken}" if broken else "")
+                       ) from None
 
 
 def import_errors() -> dict[str, str]:

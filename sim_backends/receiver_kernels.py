@@ -42,7 +42,7 @@ def noise_from_grid(current, ase_grid, laser_grids, rows, i0, i1, frac, z_pd, z_
     ase_grid[f, rows[r]] ([F, Q, n], sum P_s S_ase, W^2/Hz) and each laser's
     optical power laser_grids[l][f, rows[r]] (a tuple of [F, Q, n] arrays, W;
     photocurrent = resp x power) are linearly interpolated at the scope
-    instants (i0, i1, frac) on the fly; z_pd [F, R, length], z_rin [F, L,
+    instants (i0, i1, frac), one row at a time (:func:`_interp_at`); z_pd [F, R, length], z_rin [F, L,
     length] (standard normal), shot_q_fs = q fs (0: off), thermal_var = i_n^2
     fs/2, ase_beat_coef = 4 R^2 fs/2 (0: off), ase_const [F, R] = 4 R^2
     S_ase^2 B_o fs/2, rin_scale = sqrt(RIN_lin fs/2) (0: off)."""

@@ -48,7 +48,7 @@ class Transmitter:
         at sps samples/symbol, advanced by ``skew_s`` (s; circularly: the AWG repeats)."""
         if raw_codes is None:
             return self.waveforms(awg, [ch], [u], skew_s)[ch]
-        return self._held(awg, np.asarray(raw_codes, np.uint16)[None, :], skew_s)[0]
+        return waveforms.hold_and_skew(raw_codes, *self.awg_rate(awg), skew_s)
 
     def waveforms(self, awg: str, chans, rows_u, skew_s: float = 0.0) -> dict[int, np.ndarray]:
         """:meth:`waveform` of several channels of one AWG at once: {ch: codes}
@@ -57,16 +57,9 @@ class Transmitter:
         bits = self.io.awg_info(awg)["bits"]
         target = encode.T_LO + (encode.T_HI - encode.T_LO) * np.clip(np.asarray(rows_u, float), 0, 1)
         c = np.stack([np.interp(t, *self._inverse(awg, ch)) for t, ch in zip(target, chans)])
-        codes = self._held(awg, np.clip(np.rint(c), 0, 2 ** bits - 1).astype(np.uint16), skew_s)
+        codes = waveforms.hold_and_skew(np.clip(np.rint(c), 0, 2 ** bits - 1), *self.awg_rate(awg),
+                                        skew_s)
         return dict(zip(chans, codes))
-
-    def _held(self, awg: str, raw_codes: np.ndarray, skew_s: float) -> np.ndarray:
-        """waveforms.hold_and_skew of rows [channel, n_symbols] of codes: each
-        held sps samples, rolled left by round(skew rate)."""
-        sps, rate = self.awg_rate(awg)
-        codes = np.repeat(raw_codes, sps, axis=-1)
-        shift = int(np.rint(skew_s * rate)) % codes.shape[-1]
-        return np.concatenate((codes[:, shift:], codes[:, :shift]), axis=-1) if shift else codes
 
     def _inverse(self, awg: str, ch: int):
         """encode.monotone_inverse of :meth:`curve` (t_sorted, codes), cached per

@@ -38,10 +38,11 @@ def transfer_curve(topology, io, cal, awg: str, ch: int):
 
 def hold_and_skew(symbol_codes: np.ndarray, sps: int, rate: float, skew_s: float) -> np.ndarray:
     """Symbol codes -> AWG samples: each held ``sps`` samples, advanced by
-    ``skew_s`` seconds at ``rate`` Sa/s (circular shift)."""
-    codes = np.repeat(np.asarray(symbol_codes, np.uint16), sps)
-    shift = int(np.rint(skew_s * rate)) % codes.size
-    return np.roll(codes, -shift)
+    ``skew_s`` seconds at ``rate`` Sa/s (circular shift); along the last axis,
+    so rows [channel, n_symbols] give rows of samples."""
+    codes = np.repeat(np.asarray(symbol_codes, np.uint16), sps, axis=-1)
+    shift = int(np.rint(skew_s * rate)) % codes.shape[-1]
+    return np.roll(codes, -shift, axis=-1) if shift else codes
 
 
 def symbol_codes(u: np.ndarray, curve, bits: int) -> np.ndarray:

@@ -50,7 +50,7 @@ def ramp_volts(codes: np.ndarray, bits: int, full_range: float, offset: float) -
 
 
 def test_qcodes_tektronix_awg70002b(bench, tmp_path):
-    pytest.importorskip("qcodes")
+    pytest.importorskip("qcodes", reason="QCoDeS (the optional 'thirdparty' extra) is not installed")
     from qcodes.instrument_drivers.tektronix import TektronixAWG70002B
     awg = TektronixAWG70002B("awg70002b", bench.resources["awg_t"], visalib="@py")
     sim = bench.instruments["awg_t"]
@@ -90,7 +90,7 @@ def test_qcodes_tektronix_awg70002b(bench, tmp_path):
 
 
 def test_qcodes_keysight_infiniium_on_the_uxr(bench):
-    pytest.importorskip("qcodes")
+    pytest.importorskip("qcodes", reason="QCoDeS (the optional 'thirdparty' extra) is not installed")
     from qcodes.instrument_drivers.Keysight import KeysightInfiniium
     scope = KeysightInfiniium("uxr", bench.resources["scope_k"], visalib="@py",
                               silence_pyvisapy_warning=True)
@@ -168,7 +168,7 @@ def test_unknown_query_gets_no_reply_minus_113_and_the_session_stays_usable(benc
 
 
 def test_qcodes_tektronix_dpo70000(bench):
-    pytest.importorskip("qcodes")
+    pytest.importorskip("qcodes", reason="QCoDeS (the optional 'thirdparty' extra) is not installed")
     from qcodes.instrument_drivers.tektronix import TektronixDPO70000
     scope = TektronixDPO70000("dpo70000", bench.resources["scope_t"], visalib="@py")
     sim = bench.instruments["scope_t"]
